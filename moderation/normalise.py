@@ -1,0 +1,124 @@
+"""The one text normalisation used identically at training and at scoring time.
+
+Steps: mojibake repair (ftfy, only when a tell-tale sequence is present),
+Unicode NFKC, URLs and @handles removed (in the training data they mark the
+source, e.g. MLMA's `@user`, not the tone; a link is no evidence of abuse),
+then, per character:
+lower case, letters repeated three or more times squeezed to two, white space
+collapsed to single spaces. Asterisks are kept: they are the evidence for the
+`masked` label.
+
+The per-character steps run in one compiled pass (numba) over a whole batch;
+:func:`normalise` runs that same pass on one text, so training (one text at a
+time) and batch scoring cannot drift apart.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Sequence
+
+import ftfy
+import numpy as np
+from numba import njit
+
+# Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252.
+_MOJIBAKE_TELL = re.compile("[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+
+URL_TOKEN = " "
+HANDLE_TOKEN = " "
+
+# Per-character tables over the Basic Multilingual Plane (astral characters pass unchanged).
+_BMP = [chr(i) for i in range(0x10000)]
+LOWER = np.fromiter((ord(c.lower()) if len(c.lower()) == 1 else ord(c) for c in _BMP), dtype=np.uint32, count=0x10000)
+IS_ALPHA = np.fromiter((c.isalpha() for c in _BMP), dtype=bool, count=0x10000)
+IS_UPPER = np.fromiter((c.isupper() for c in _BMP), dtype=bool, count=0x10000)
+IS_SPACE = np.fromiter((c.isspace() for c in _BMP), dtype=bool, count=0x10000)
+del _BMP
+
+
+def repair(text: str) -> str:
+    """Fix mojibake and apply NFKC, leaving case and spacing alone (used for display too)."""
+    if ("Ã" in text or "Â" in text or "â" in text) and _MOJIBAKE_TELL.search(text):
+        text = ftfy.fix_text(text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text
+
+
+def _placeholders(text: str) -> str:
+    if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
+        text = _URL.sub(URL_TOKEN, text)
+    if "@" in text:
+        text = _HANDLE.sub(HANDLE_TOKEN, text)
+    return text
+
+
+@njit(cache=True, nogil=True)
+def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_bounds, letters, upper):
+    """Lower-case, squeeze letter runs to two, collapse spaces; count letters and capitals."""
+    o = 0
+    for d in range(len(bounds) - 1):
+        out_bounds[d] = o
+        if pad:
+            out[o] = 32
+            o += 1
+        start = o
+        prev1 = np.uint32(0xFFFFFFFF)
+        prev2 = np.uint32(0xFFFFFFFF)
+        pending_space = False
+        for i in range(bounds[d], bounds[d + 1]):
+            c = codes[i]
+            if c < 0x10000:
+                if is_space[c]:
+                    pending_space = o > start
+                    continue
+                if is_alpha[c]:
+                    letters[d] += 1
+                    if is_upper[c]:
+                        upper[d] += 1
+                    c = lower[c]
+                    if c == prev1 and c == prev2 and not pending_space:
+                        continue
+            if pending_space:
+                out[o] = 32
+                o += 1
+                pending_space = False
+                prev1 = np.uint32(32)
+            out[o] = c
+            o += 1
+            prev2 = prev1
+            prev1 = c
+            if not (c < 0x10000 and is_alpha[c]):
+                prev1 = np.uint32(0xFFFFFFFF)
+        if pad:
+            out[o] = 32
+            o += 1
+    out_bounds[len(bounds) - 1] = o
+
+
+def fold_batch(texts: Sequence[str], pad: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Normalise a batch of *repaired* texts into code points.
+
+    Returns (codes, bounds, letters, capitals): text d is codes[bounds[d]:bounds[d+1]]
+    (space-padded on both sides when ``pad``), and the letter and capital counts
+    of its repaired form, for the shouting cue.
+    """
+    n = len(texts)
+    placed = [_placeholders(t) for t in texts]
+    codes = np.frombuffer("".join(placed).encode("utf-32-le"), dtype=np.uint32)
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, placed), dtype=np.int64, count=n), out=bounds[1:])
+    out = np.empty(len(codes) + 2 * n, dtype=np.uint32)
+    out_bounds = np.empty(n + 1, dtype=np.int64)
+    letters, upper = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_UPPER, IS_SPACE, out, out_bounds, letters, upper)
+    return out[: out_bounds[-1]], out_bounds, letters, upper
+
+
+def normalise(text: str) -> str:
+    """Return the canonical form of a comment that the model's features are built from."""
+    codes, _, _, _ = fold_batch([repair(text)])
+    return codes.tobytes().decode("utf-32-le")

@@ -1,0 +1,45 @@
+"""Decoding of user-supplied bytes into text, with errors a user can act on.
+
+Every entry point (CLI, audit, API, segmenter) goes through here so that binary
+files and wrong encodings are reported the same way everywhere.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Input the tool cannot use; the message says what is wrong and where."""
+
+
+def decode_bytes(data: bytes, source: str = "input") -> str:
+    """Decode UTF-8 (with or without BOM); refuse binary data and other encodings clearly.
+
+    Non-UTF-8 input is reported with the 1-based line number of the first bad
+    byte, so a user can find and fix (or re-encode) the offending record.
+    """
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{source}: looks like a binary file (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{source}: line {line} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "re-encode the file as UTF-8, e.g. `iconv -f latin1 -t utf-8`"
+        ) from None
+    return text
+
+
+def read_text(path: str | Path) -> str:
+    """Read a text file as UTF-8 via :func:`decode_bytes`; missing files raise InputError."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    return decode_bytes(data, str(p))
