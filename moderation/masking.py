@@ -1,0 +1,147 @@
+"""Masking artifacts: how sites censor words with `*`, found in text and made for training.
+
+No source in the data pack annotates masking, so the `masked` training signal
+is built here, honestly and in one place:
+
+* :func:`mask_counts` finds artifacts in any text (`u*****`, `con****`,
+  `*****les`, `p*te`, a bare `******`) while ignoring the benign uses of a star
+  (`**bold**`, a footnote `*` or `Prix*`, a short rating `***`). It labels every
+  training row and also feeds the model's cue features.
+* :func:`augment` adds masked copies of abusive rows (offending words starred
+  the way sites do, other labels kept) and benign copies carrying harmless stars,
+  so the model learns the difference rather than "a star means masked".
+"""
+from __future__ import annotations
+
+import random
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_L = r"[^\W\d_]"                                      # a letter, any script
+_BOLD = re.compile(r"\*\*(?=\S)[^*\n]{1,80}?(?<=\S)\*\*")
+_INNER = re.compile(rf"{_L}\*+{_L}")                 # p*te, ch*ttes, q******e
+_EDGE = re.compile(rf"{_L}\*{{2,}}|\*{{2,}}{_L}")     # u*****, con****, *****les
+_RUN = re.compile(r"(?<![\w*])\*{4,}(?![\w*])")      # a bare ****** (4 stars or more)
+
+
+def mask_counts(text: str) -> tuple[int, int, int]:
+    """Count (inner, edge, bare-run) masking artifacts, after discarding `**bold**` spans."""
+    if "*" not in text:
+        return 0, 0, 0
+    text = _BOLD.sub(" ", text)
+    return len(_INNER.findall(text)), len(_EDGE.findall(text)), len(_RUN.findall(text))
+
+
+def mask_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) spans of the masking artifacts in ``text`` (for highlighting evidence)."""
+    if "*" not in text:
+        return []
+    text = _BOLD.sub(lambda m: " " * len(m.group()), text)
+    spans = [m.span() for pattern in (_INNER, _EDGE, _RUN) for m in pattern.finditer(text)]
+    words = [m.span() for m in re.finditer(r"[\w*]+", text)]
+    # widen each hit to its whole masked word (`u*****`, not `u*`)
+    return sorted({next(((a, b) for a, b in words if a <= s < b), (s, e)) for s, e in spans})
+
+
+def has_mask(text: str) -> bool:
+    """True when the text carries at least one masking artifact."""
+    return any(mask_counts(text))
+
+
+# Common French insults that the safetext list lacks in their plain spelling
+# (it has "connards" and "connard3" but not "connard"); written for this project.
+_EXTRA_WORDS = """con cons connard connasse salaud salauds salope pute putain enculé enculés batard bâtard
+batards débile débiles idiot idiots imbécile imbéciles crétin crétins abruti abrutis trolls troll
+chiens chien merde fdp ntm bouffon bouffons ordure ordures raclure pourriture pourris traître traîtres
+vendus corrompus voleurs menteurs maudit maudite maudits racaille racailles singe singes bâtards
+nègre nègres pd pédé gouine tarlouze mongol attardé attardés""".split()
+
+
+@lru_cache(maxsize=1)
+def offensive_words() -> frozenset[str]:
+    """Single-word French insults: the `safetext` list (MIT) plus the plain spellings it lacks."""
+    import safetext
+    path = Path(safetext.__file__).parent / "languages" / "fr" / "words.txt"
+    words = (w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
+    listed = {w for w in words if w and " " not in w and w.isalpha() and len(w) >= 3}
+    return frozenset(listed | set(_EXTRA_WORDS))
+
+
+def _mask_word(word: str, rng: random.Random) -> str:
+    n = len(word)
+    style = rng.randrange(6)
+    if style == 0:                                    # ******
+        return "*" * rng.randint(max(3, n - 2), n + 3)
+    if style == 1:                                    # u*****
+        return word[0] + "*" * (n - 1)
+    if style == 2:                                    # con****
+        k = rng.randint(2, max(2, n // 2))
+        return word[:k] + "*" * (n - k)
+    if style == 3:                                    # *****les
+        k = rng.randint(1, max(1, n // 3))
+        return "*" * (n - k) + word[n - k:]
+    if style == 4:                                    # p*te
+        return word[0] + "*" * max(1, n - 2) + word[-1]
+    return word[0] + "*" * rng.randint(5, 8)            # q******
+
+
+_WORD = re.compile(r"\w+")
+
+
+def mask_text(text: str, rng: random.Random) -> str:
+    """Star the offending words of a text as a site would; a phrase when none is listed."""
+    words = offensive_words()
+    spans = [m.span() for m in _WORD.finditer(text) if m.group().lower() in words]
+    if not spans:
+        tokens = [m.span() for m in _WORD.finditer(text)]
+        if not tokens:
+            return text
+        i = rng.randrange(len(tokens))
+        j = min(len(tokens), i + rng.randint(1, 3))
+        a, b = tokens[i][0], tokens[j - 1][1]
+        return text[:a] + "*" * rng.randint(4, 9) + text[b:]
+    out, last = [], 0
+    for a, b in spans:
+        out.append(text[last:a]); out.append(_mask_word(text[a:b], rng)); last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+_BENIGN_STARS = (
+    lambda t, r: t + "*",                                   # footnote call
+    lambda t, r: t + "\n* " + r.choice(["Voir conditions.", "Source : AFP.", "Chiffres officiels.", "Offre limitée."]),
+    lambda t, r: "**" + t.split(" ", 1)[0] + "** " + (t.split(" ", 1)[1] if " " in t else ""),  # bold
+    lambda t, r: t + " " + r.choice(["***", "**", "*", "(*)", "Note : ****/5", "★★★", "5 étoiles *****"]),
+    lambda t, r: r.choice(["*** ", "* ", "(*) "]) + t,
+    lambda t, r: t.replace(" ", " * ", 1),
+)
+
+
+def benign_star_text(text: str, rng: random.Random) -> str:
+    """Add a harmless use of `*` (footnote, bold, rating) that is not masking."""
+    return rng.choice(_BENIGN_STARS)(text, rng)
+
+
+def augment(df: pd.DataFrame, seed: int = 0, masked_share: float = 0.35, benign_share: float = 0.08) -> pd.DataFrame:
+    """Label `masked` from the text where unlabelled, then add masked copies of abusive rows and benign-star copies.
+
+    Copies keep their row's `group`, so a split never puts a row and its copy on
+    different sides. Deterministic for a given seed and input order.
+    """
+    rng = random.Random(seed)
+    df = df.copy()
+    derived = df["text"].map(has_mask).astype(float)
+    df["masked"] = df["masked"].where(df["masked"].notna(), derived)   # a user's own labels win
+    abusive = df[((df["insult"] == 1) | (df["hostility"] == 1)) & (df["masked"] == 0)]
+    pick = abusive.sample(frac=masked_share, random_state=seed).sort_index()
+    masked = pick.assign(text=[mask_text(t, rng) for t in pick["text"]], masked=1.0)
+    masked = masked[masked["text"].map(has_mask)]
+    clean = df[df["masked"] == 0].sample(frac=benign_share, random_state=seed + 1).sort_index()
+    benign = clean.assign(text=[benign_star_text(t, rng) for t in clean["text"]], masked=0.0)
+    benign = benign[~benign["text"].map(has_mask)]
+    return pd.concat([df, masked.assign(augmented="masked"), benign.assign(augmented="benign-star")],
+                     ignore_index=True).fillna({"augmented": ""})
