@@ -1,0 +1,251 @@
+"""TF-IDF features over word and character n-grams, vectorised across a batch.
+
+`NgramTfidf` is a scikit-learn transformer. Instead of a Python loop per
+n-gram (what makes `TfidfVectorizer` slow on character n-grams), it turns a
+whole batch into one array of code points and hashes every n-gram with numpy:
+a polynomial prefix hash gives any substring's hash in O(1), so character
+n-grams, words and word bigrams all come out of a handful of array operations.
+Hashed n-grams land in ``2**n_bits`` columns (the hashing trick); columns seen
+in fewer than ``min_df`` training documents get IDF 0 and so drop out, like a
+pruned vocabulary. Rows are L1-normalised: the norm is then a plain sum over
+n-gram occurrences, which is what lets `moderation.model` score a comment as
+one gather and one sum, with no per-document grouping.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .masking import mask_counts, offensive_words
+from .normalise import fold_batch, normalise, repair
+
+_U64 = np.uint64
+_R = 0x100000001B3                       # odd multiplier of the prefix hash
+_R_INV = pow(_R, -1, 1 << 64)            # its inverse mod 2**64 makes hashes position-free
+_MIX = 0x9E3779B97F4A7C15                # Fibonacci hashing for column selection
+_KIND_WORD, _KIND_BIGRAM = 101, 102      # namespaces, so a word never shares a column with a char n-gram
+_SEP = "\x00"                            # document separator inside a batch
+
+# word characters of the Basic Multilingual Plane: letters, digits, underscore and the
+# masking star (so `u*****` is one word); astral characters (emoji) are not word characters
+IS_WORD = np.fromiter((chr(i).isalnum() for i in range(0x10000)), dtype=bool, count=0x10000)
+IS_WORD[[ord("_"), ord("*")]] = True
+
+WORD_LEXICON, WORD_SECOND_PERSON = 1, 2     # bit flags in CueFeatures.word_flags_
+SECOND_PERSON = ("tu", "toi", "te", "t", "ta", "ton", "tes", "vous", "vos", "votre")
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    out = np.full(n, base, dtype=_U64)
+    out[0] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(out, dtype=_U64)
+
+
+@dataclass
+class Occurrences:
+    """Every n-gram occurrence of a batch: its column, document, and [start, end) in the padded text.
+
+    ``word_column``/``word_doc`` repeat the single-word occurrences for the cue features.
+    """
+    column: np.ndarray
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    word_column: np.ndarray
+    word_doc: np.ndarray
+
+
+class _Hasher:
+    """Hashes all n-grams of a batch of normalised texts with array operations."""
+
+    def __init__(self, char_ngrams: tuple[int, int], word_ngrams: tuple[int, int], n_bits: int):
+        self.char_ngrams, self.word_ngrams, self.shift = char_ngrams, word_ngrams, _U64(64 - n_bits)
+        self._pow = self._pinv = np.ones(1, dtype=_U64)
+
+    def _tables(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self._pow) < n:
+            size = max(n, 2 * len(self._pow))
+            self._pow, self._pinv = _powers(_R, size), _powers(_R_INV, size)
+        return self._pow, self._pinv
+
+    def _column(self, h: np.ndarray, kind: int) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return (((h ^ _U64((kind * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF)) * _U64(_MIX)) >> self.shift).astype(np.int64)
+
+    def occurrences(self, texts: Sequence[str], positions: bool = False) -> Occurrences:
+        padded = [f" {t} " for t in texts]
+        big = _SEP.join(padded) + _SEP
+        codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+        n = len(codes)
+        powr, pinv = self._tables(n + 1)
+        c64 = codes.astype(_U64)
+        prefix = np.zeros(n + 1, dtype=_U64)
+        with np.errstate(over="ignore"):
+            np.cumsum(c64 * powr[:n], out=prefix[1:])
+        is_sep = codes == 0
+        doc_of = np.cumsum(is_sep) - is_sep            # document index of each position
+        seps = np.concatenate(([0], np.cumsum(is_sep)))
+        doc_start = np.concatenate(([0], np.flatnonzero(is_sep) + 1))[:-1]
+
+        cols, docs, starts, ends = [], [], [], []
+
+        def emit(col, doc, a, b):
+            cols.append(col); docs.append(doc)
+            if positions:
+                starts.append(a - doc_start[doc]); ends.append(b - doc_start[doc])
+
+        def span_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            with np.errstate(over="ignore"):
+                return (prefix[b] - prefix[a]) * pinv[a]
+
+        lo, hi = self.char_ngrams
+        for k in range(lo, hi + 1):
+            if n < k:
+                break
+            a = np.flatnonzero(seps[k:] == seps[:-k])      # windows that cross no separator
+            b = a + k
+            emit(self._column(span_hash(a, b), k), doc_of[a], a, b)
+
+        word = np.zeros(n, dtype=bool)
+        bmp = codes < 0x10000
+        word[bmp] = IS_WORD[codes[bmp]]
+        edge = np.diff(word.astype(np.int8), prepend=0, append=0)
+        w_start, w_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+        w_hash = span_hash(w_start, w_end)
+        w_doc = doc_of[w_start]
+        w_col = self._column(w_hash, _KIND_WORD)
+        if len(w_start):
+            wlo, whi = self.word_ngrams
+            if wlo <= 1 <= whi:
+                emit(w_col, w_doc, w_start, w_end)
+            if wlo <= 2 <= whi and len(w_start) > 1:
+                same = np.flatnonzero(w_doc[1:] == w_doc[:-1])
+                with np.errstate(over="ignore"):
+                    bh = w_hash[same] * _U64(_R) + w_hash[same + 1]
+                emit(self._column(bh, _KIND_BIGRAM), w_doc[same], w_start[same], w_end[same + 1])
+
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return Occurrences(cat(cols), cat(docs), cat(starts), cat(ends), w_col, w_doc)
+
+
+class NgramTfidf(TransformerMixin, BaseEstimator):
+    """Normalise, hash word and char n-grams, weight by IDF, L1-normalise each row.
+
+    Parameters follow `TfidfVectorizer`: ``char_ngrams`` and ``word_ngrams`` are
+    (min_n, max_n) ranges, ``min_df`` prunes rare columns, ``n_bits`` sets the
+    hashed width (2**n_bits columns).
+    """
+
+    def __init__(self, char_ngrams: tuple[int, int] = (2, 5), word_ngrams: tuple[int, int] = (1, 2),
+                 n_bits: int = 21, min_df: int = 2, batch_size: int = 4096):
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
+        self.n_bits = n_bits
+        self.min_df = min_df
+        self.batch_size = batch_size
+
+    @property
+    def n_columns(self) -> int:
+        return 1 << self.n_bits
+
+    def hasher(self) -> _Hasher:
+        if getattr(self, "_hasher", None) is None:
+            self._hasher = _Hasher(tuple(self.char_ngrams), tuple(self.word_ngrams), self.n_bits)
+        return self._hasher
+
+    def _batches(self, texts: Iterable[str]):
+        texts = list(texts)
+        for i in range(0, len(texts), self.batch_size):
+            yield i, [normalise(t) for t in texts[i:i + self.batch_size]]
+
+    def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":
+        df = np.zeros(self.n_columns, dtype=np.int64)
+        n_docs = 0
+        for _, batch in self._batches(texts):
+            occ = self.hasher().occurrences(batch)
+            pairs = np.unique(occ.doc * self.n_columns + occ.column)
+            df += np.bincount(pairs % self.n_columns, minlength=self.n_columns)
+            n_docs += len(batch)
+        idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        idf[df < self.min_df] = 0.0
+        self.idf_ = idf
+        self.n_documents_ = n_docs
+        return self
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        check_is_fitted(self, "idf_")
+        blocks = []
+        for _, batch in self._batches(texts):
+            occ = self.hasher().occurrences(batch)
+            x = sp.csr_matrix((self.idf_[occ.column], (occ.doc, occ.column)),
+                              shape=(len(batch), self.n_columns))
+            x.sum_duplicates()
+            norm = np.asarray(x.sum(axis=1)).ravel()
+            norm[norm == 0] = 1.0
+            blocks.append(sp.diags(1.0 / norm) @ x)
+        if not blocks:
+            return sp.csr_matrix((0, self.n_columns))
+        return sp.vstack(blocks).tocsr()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_hasher", None)   # power tables are rebuilt on demand
+        return state
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """A few dense cues that TF-IDF rows cannot carry because they are length-normalised.
+
+    Masking artifacts (counted by `moderation.masking`), shouting (share of
+    capitals among letters, lost by lower-casing), listed insult words,
+    second-person address and exclamation marks; counts are log-scaled so one
+    long comment cannot dominate. Words are matched by their hashed column, the
+    same way the fast path does, so both compute identical values.
+    """
+
+    names = ("mask_inner", "mask_edge", "mask_run", "caps", "insult_words", "second_person", "exclaim")
+    min_letters = 12
+
+    def __init__(self, n_bits: int = 21):
+        self.n_bits = n_bits
+
+    def fit(self, texts=None, y=None) -> "CueFeatures":
+        hasher = _Hasher((1, 0), (1, 1), self.n_bits)
+        flags = np.zeros(1 << self.n_bits, dtype=np.int8)
+        for words, flag in ((sorted(offensive_words()), WORD_LEXICON), (SECOND_PERSON, WORD_SECOND_PERSON)):
+            occ = hasher.occurrences(list(words))
+            flags[occ.word_column] |= flag
+        self.word_flags_ = flags
+        return self
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        check_is_fitted(self, "word_flags_")
+        texts = list(texts)
+        n = len(texts)
+        repaired = [repair(t) for t in texts]
+        _, _, letters, upper = fold_batch(repaired)
+        normalised = [normalise(t) for t in texts]
+        occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
+        flags = self.word_flags_[occ.word_column]
+        lexicon = np.bincount(occ.word_doc, (flags & WORD_LEXICON) > 0, minlength=n)
+        second = np.bincount(occ.word_doc, (flags & WORD_SECOND_PERSON) > 0, minlength=n)
+        exclaim = np.array([t.count("!") for t in normalised], dtype=float)
+        return sp.csr_matrix(cue_matrix(repaired, letters, upper, lexicon, second, exclaim))
+
+
+def cue_matrix(repaired: Sequence[str], letters, upper, lexicon, second, exclaim) -> np.ndarray:
+    """Turn raw per-comment counts into the cue feature values both scoring paths use."""
+    n = len(repaired)
+    masks = np.zeros((n, 3))
+    for i, r in enumerate(repaired):
+        if "*" in r:
+            masks[i] = mask_counts(r)
+    letters = np.asarray(letters, dtype=float)
+    caps = np.where(letters >= CueFeatures.min_letters, np.asarray(upper, dtype=float) / np.maximum(letters, 1), 0.0)
+    return np.column_stack([np.log1p(masks), caps, np.log1p(lexicon), np.log1p(second), np.log1p(exclaim)])

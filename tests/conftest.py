@@ -1,0 +1,27 @@
+"""Shared fixtures: the shipped model, the seed pages, and the data pack when it is present."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moderation.data import DEFAULT_DATA_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_002 = SEEDS / "002_2ede61ddf366503b.txt"
+
+needs_data = pytest.mark.skipif(not DEFAULT_DATA_DIR.is_dir(),
+                                reason=f"training data pack not found at {DEFAULT_DATA_DIR}")
+
+
+@pytest.fixture(scope="session")
+def moderator():
+    from moderation import Moderator
+    return Moderator.load()
+
+
+@pytest.fixture(scope="session")
+def seed_lines() -> list[str]:
+    """Lines of seeds/002 (index 0 = line 1)."""
+    return SEED_002.read_text(encoding="utf-8").split("\n")

@@ -1,0 +1,112 @@
+"""The shipped model on the seed page, its manifest check, and the fast path's exactness."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from moderation import Moderator, ModelError
+
+POUTINE_1 = 27   # "Merci au grand President Poutine pour avoir fait pleurer les très sales trolls..."
+POUTINE_2 = 28   # "Poutine fait pleurer encore les sales trolls..."
+MERCI = 25       # "Très bien. Merci beaucoup à la Russie pour son soutien au Mali."
+CONDOLEANCES = 26
+
+
+def test_masked_lines_of_the_thread_score_high_and_no_other_seed_line_does(moderator, seed_lines):
+    from conftest import SEEDS
+    probs = moderator.predict_proba(seed_lines)
+    masked = moderator.labels.index("masked")
+    for n, (line, p) in enumerate(zip(seed_lines, probs), 1):
+        if 14 <= n <= 41 and "*" in line:
+            assert p[masked] >= 0.9, (n, line, p[masked])
+        else:
+            assert p[masked] < 0.5, (n, line, p[masked])
+    for page in sorted(SEEDS.glob("*.txt")):
+        if page.name.startswith("002"):
+            continue
+        lines = page.read_text(encoding="utf-8").split("\n")
+        assert moderator.predict_proba(lines)[:, masked].max() < 0.5, page.name
+
+
+def test_abusive_seed_comments_flagged_polite_ones_not(moderator, seed_lines):
+    texts = [seed_lines[n - 1] for n in (POUTINE_1, POUTINE_2, MERCI, CONDOLEANCES)]
+    flags = moderator.flags(moderator.predict_proba(texts))
+    lab = {name: i for i, name in enumerate(moderator.labels)}
+    for row in flags[:2]:
+        assert row[lab["insult"]] and row[lab["hostility"]]
+    assert not flags[2].any() and not flags[3].any()
+
+
+def test_score_returns_one_mapping_per_text_and_handles_empty(moderator):
+    out = moderator.score(["", "   ", "Bonjour", "🙂" * 3])
+    assert len(out) == 4 and all(set(o) == {"insult", "masked", "hostility"} for o in out)
+    assert all(0.0 <= v <= 1.0 for o in out for v in o.values())
+    assert not moderator.flags(moderator.predict_proba([""])).any()
+    assert moderator.score([]) == []
+
+
+def test_explain_names_ngrams_with_spans_in_the_original_text(moderator, seed_lines):
+    text = seed_lines[POUTINE_2 - 1]
+    ev = moderator.explain(text)
+    assert set(ev) == {"insult", "masked", "hostility"}
+    top = ev["insult"]
+    assert top and all(e.weight > 0 for e in top)
+    shown = " ".join(text[a:b].lower() for e in top for a, b in e.spans)
+    assert "troll" in shown or "sale" in shown or "chien" in shown or "maudit" in shown
+    masked = moderator.explain("La Russie est u***** pays qui ont sollicité son aide.")["masked"]
+    assert any("*" in "La Russie est u***** pays"[a:b] for e in masked for a, b in e.spans)
+
+
+def test_fast_path_matches_the_sklearn_pipeline(moderator, seed_lines):
+    rng = np.random.default_rng(0)
+    alphabet = list("abcdefghijklmnopqrstuvwxyzéèàçÉ *!?.,'’😀\u00a0\t") + ["ﬁ", "Ã©", "http://x.fr ", "@moi "]
+    random_texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 300))) for _ in range(200)]
+    texts = seed_lines + random_texts + ["", "u*****", "A" * 5000]
+    fast = moderator.predict_proba(texts)
+    reference = moderator.pipeline.predict_proba(texts)
+    assert np.abs(fast - reference).max() < 1e-6
+
+
+def _copy_model(tmp_path):
+    from moderation.model import resolve_model_path, manifest_path
+    src = resolve_model_path()
+    dst = tmp_path / src.name
+    shutil.copy(src, dst)
+    shutil.copy(manifest_path(src), manifest_path(dst))
+    return dst
+
+
+def test_tampered_model_is_refused(tmp_path):
+    path = _copy_model(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        Moderator.load(path)
+
+
+def test_library_version_mismatch_is_refused(tmp_path):
+    path = _copy_model(tmp_path)
+    mpath = path.with_suffix(".json")
+    manifest = json.loads(mpath.read_text())
+    manifest["sklearn_version"] = "0.0.1"
+    mpath.write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="scikit-learn 0.0.1"):
+        Moderator.load(path)
+
+
+def test_missing_model_names_the_build_command(tmp_path):
+    with pytest.raises(ModelError, match="moderation train"):
+        Moderator.load(tmp_path / "nothing.joblib")
+
+
+def test_manifest_records_what_users_rely_on():
+    from moderation.model import resolve_model_path, manifest_path
+    manifest = json.loads(manifest_path(resolve_model_path()).read_text())
+    for key in ("version", "sha256", "sklearn_version", "thresholds", "sources", "metrics"):
+        assert key in manifest
+    assert set(manifest["thresholds"]) == {"insult", "masked", "hostility"}
+    assert all(s["rows"] > 0 for s in manifest["sources"])
