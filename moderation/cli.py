@@ -1,0 +1,200 @@
+"""The `moderation` command: train, score, segment, audit, serve.
+
+Each sub-command is a thin shell over one module (train, model, segment,
+audit, api); errors a user can fix are printed as one line, exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .labels import LABEL_DESCRIPTIONS, LABELS
+from .textio import InputError
+
+EPILOG = "labels:\n" + "\n".join(f"  {k:<10} {v}" for k, v in LABEL_DESCRIPTIONS.items())
+
+
+def _threshold_overrides(items: list[str] | None) -> dict[str, float]:
+    """Parse repeated `label=value` options into a dict, refusing unknown labels and bad values."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        label, sep, value = item.partition("=")
+        if not sep or label not in LABELS:
+            raise InputError(f"--threshold expects label=value with label in {', '.join(LABELS)}; got {item!r}")
+        try:
+            out[label] = float(value)
+        except ValueError:
+            raise InputError(f"--threshold {item!r}: {value!r} is not a number") from None
+        if not 0.0 <= out[label] <= 1.0:
+            raise InputError(f"--threshold {item!r}: thresholds are probabilities in [0, 1]")
+    return out
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .inputs import detect_format, iter_records, open_input
+    from .model import Moderator
+
+    moderator = Moderator.load(args.model)
+    thresholds = {**moderator.thresholds, **_threshold_overrides(args.threshold)}
+    stream, source = open_input(args.input)
+    fmt = args.format if args.format != "auto" else ("lines" if source == "<stdin>" else detect_format(source))
+    records = iter_records(stream, source, fmt, text_column=args.text_column, id_column=args.id_column)
+    out = sys.stdout
+    batch: list = []
+
+    def flush() -> None:
+        probs = moderator.predict_proba([r.text for r in batch])
+        flags = moderator.flags(probs, thresholds)
+        for rec, p, f in zip(batch, probs, flags):
+            row = {"id": rec.id, **{lab: round(float(v), 6) for lab, v in zip(moderator.labels, p)},
+                   "labels": [lab for lab, on in zip(moderator.labels, f) if on], "flagged": bool(f.any())}
+            if args.explain:
+                row["evidence"] = {lab: [e.to_dict() for e in ev] for lab, ev in moderator.explain(rec.text).items()}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        batch.clear()
+
+    try:
+        for rec in records:
+            batch.append(rec)
+            if len(batch) >= 2048:
+                flush()
+        if batch:
+            flush()
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    manifest = train(args.data, args.extra, args.out, use_pack=not args.no_pack, version=args.version)
+    width = max(len(lab) for lab in LABELS)
+    print(f"{'label':<{width}}  threshold  test ROC AUC  test AP  test F1", file=sys.stderr)
+    for lab in LABELS:
+        m = manifest["metrics"]["test_split"].get(lab, {})
+        print(f"{lab:<{width}}  {manifest['thresholds'][lab]:>9.2f}  {m.get('roc_auc', float('nan')):>12.4f}"
+              f"  {m.get('average_precision', float('nan')):>7.4f}  {m.get('f1_at_threshold', float('nan')):>7.4f}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from .segment import segment_page
+    from .textio import decode_bytes
+
+    if args.input in (None, "-"):
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        p = Path(args.input)
+        if not p.is_file():
+            raise InputError(f"{p}: no such file")
+        data, name = p.read_bytes(), str(p)
+    result = segment_page(decode_bytes(data, name), format=args.format)
+    if args.jsonl:
+        for c in result.comments:
+            sys.stdout.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import main as audit_main
+    args.threshold = _threshold_overrides(args.threshold)
+    return audit_main(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .api import main as serve_main
+    return serve_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moderation", description="Score French reader comments for insult, masking and hostility, with evidence.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"moderation {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    model_help = "model file (default: $MODERATION_MODEL or models/moderation-fr.joblib)"
+
+    p = sub.add_parser("score", help="score comments from JSONL, CSV or plain lines; one JSON line out per comment",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", nargs="?", help="input file (.jsonl, .csv or text, one comment per line); stdin if omitted or -")
+    p.add_argument("--format", choices=["auto", "jsonl", "csv", "lines"], default="auto",
+                   help="input format (default: from the file extension; stdin: lines)")
+    p.add_argument("--text-column", default="text", help="CSV column or JSON field with the comment (default: text)")
+    p.add_argument("--id-column", default="id", help="CSV column or JSON field with the id (default: id, else the line number)")
+    p.add_argument("--explain", action="store_true", help="add the n-grams behind each score, with character spans")
+    p.add_argument("--threshold", action="append", metavar="LABEL=VALUE", help="override a label's threshold (repeatable)")
+    p.add_argument("--model", help=model_help)
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("train", help="train the model from the data pack and/or labelled files")
+    p.add_argument("--data", help="data pack folder (default: ../shared/data beside the repository)")
+    p.add_argument("--extra", action="append", default=[], metavar="FILE",
+                   help="extra labelled CSV/JSONL: a `text` column plus any of insult, masked, hostility (repeatable)")
+    p.add_argument("--no-pack", action="store_true", help="train on --extra files only")
+    p.add_argument("--out", help="model file to write (default: models/moderation-fr.joblib)")
+    p.add_argument("--version", dest="version", help="version string recorded in the manifest")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("segment", help="find the reader comments in one article page (text dump or HTML)")
+    p.add_argument("input", nargs="?", help="page file; stdin if omitted or -")
+    p.add_argument("--format", choices=["auto", "text", "html"], default="auto", help="page format (default: auto)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON line per comment instead of one JSON document")
+    p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("audit", help="score folders of pages and comment exports into ranked reports")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders (recursed): page dumps, HTML, CSV, JSONL")
+    p.add_argument("--out", default="audit-report", help="output folder (default: audit-report)")
+    p.add_argument("--text-column", default="text", help="CSV/JSONL column with the comment text (default: text)")
+    p.add_argument("--id-column", default="id", help="CSV/JSONL id column (default: id)")
+    p.add_argument("--db", help="SQLAlchemy URL of the audit store (default: sqlite:///OUT/audit.sqlite)")
+    p.add_argument("--threshold", action="append", metavar="LABEL=VALUE", help="override a label's threshold (repeatable)")
+    p.add_argument("--only-flagged", action="store_true", help="write only flagged comments to results.jsonl")
+    p.add_argument("--format", dest="formats", default="html,csv,jsonl",
+                   help="comma-separated outputs among html, csv, jsonl (default: all)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for scoring (default: 1)")
+    p.add_argument("--batch-size", type=int, default=2048, help="comments scored per batch (default: 2048)")
+    p.add_argument("--model", help=model_help)
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("serve", help="run the HTTP scoring service (FastAPI + uvicorn)")
+    p.add_argument("--host", default=os.environ.get("MODERATION_HOST"),
+                   help="bind address (default: $MODERATION_HOST, else 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("MODERATION_PORT", "8000")),
+                   help="port (default: $MODERATION_PORT or 8000)")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("MODERATION_WORKERS", "1")),
+                   help="worker processes (default: $MODERATION_WORKERS or 1)")
+    p.add_argument("--model", default=os.environ.get("MODERATION_MODEL"), help=model_help)
+    p.add_argument("--log-text", action="store_true", help="debug: include comment text in access logs")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .model import ModelError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (InputError, ModelError, ValueError) as exc:
+        print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print(f"moderation {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
