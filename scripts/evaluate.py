@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Measure the model on data it never trained on, and write the figures into the manifest.
+
+1. Held-out split: the shipped training procedure (grouped split, calibration,
+   thresholds); ROC AUC, average precision and F1 at the threshold per label on
+   the test rows, computed twice (scikit-learn pipeline and fast path) to show
+   the fast path loses nothing.
+2. Leave-one-source-out for `hostility` and `insult`: train on every source
+   but one (same procedure), test on that source's original rows.
+3. Baseline in the same run: a plain word + char_wb TfidfVectorizer pipeline
+   with one logistic regression, leave-one-source-out on `hostility`.
+
+Usage: python scripts/evaluate.py [--data DIR] [--model PATH] [--no-baseline] [--no-write]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from moderation.labels import LABELS
+from moderation.model import FastScorer, manifest_path, resolve_model_path
+from moderation.train import atomic_write, fit_model, label_matrix, label_metrics, load_training_data, split
+
+
+LOSO_LABELS = ("hostility", "insult")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def held_out(df) -> dict:
+    result = fit_model(df, progress=log)
+
+    _, _, te = split(df)
+    texts = df["text"].iloc[te].tolist()
+    Y = label_matrix(df)[te]
+    reference = result.pipeline.predict_proba(texts)
+    fast = FastScorer(result.pipeline).predict_proba(texts)
+    return {"reference": label_metrics(Y, reference, result.thresholds),
+            "fast_path": label_metrics(Y, fast, result.thresholds),
+            "max_abs_difference": float(np.abs(reference - fast).max()),
+            "thresholds": result.thresholds}
+
+
+def leave_one_source_out(df, fit) -> dict:
+    """{label: {source: {roc_auc, average_precision, rows}}} plus per-label means."""
+    out: dict = {lab: {} for lab in LOSO_LABELS}
+    for source in sorted(df["source"].unique()):
+        test = df[(df["source"] == source) & (df["augmented"] == "")]
+        if not any(test[lab].nunique() == 2 for lab in LOSO_LABELS):
+            continue
+        log(f"leave-one-source-out: holding out {source}")
+        predict = fit(df[df["source"] != source])
+        P = predict(test["text"].tolist())
+        for k, lab in enumerate(LABELS):
+            if lab not in LOSO_LABELS:
+                continue
+            known = test[lab].notna().to_numpy()
+            y = test[lab].to_numpy()[known]
+            if len(np.unique(y)) < 2:
+                continue
+            p = P[known, k] if P.ndim == 2 else P[known]
+            out[lab][source] = {"rows": int(known.sum()), "roc_auc": round(float(roc_auc_score(y, p)), 4),
+                                "average_precision": round(float(average_precision_score(y, p)), 4)}
+    for lab in LOSO_LABELS:
+        aucs = [m["roc_auc"] for m in out[lab].values()]
+        out[lab]["mean_roc_auc"] = round(float(np.mean(aucs)), 4) if aucs else None
+    return out
+
+
+def ours(train_df):
+    result = fit_model(train_df, progress=lambda m: None)
+    return FastScorer(result.pipeline).predict_proba
+
+
+def plain_baseline(label: str):
+    """The obvious pipeline: word 1-2 + char_wb 2-5 TfidfVectorizer, one LogisticRegression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    def fit(train_df):
+        rows = train_df[train_df[label].notna() & (train_df["augmented"] == "")]
+        pipe = make_pipeline(make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2),
+                                        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2)),
+                             LogisticRegression(max_iter=2000))
+        pipe.fit(rows["text"], rows[label])
+        k = LABELS.index(label)
+
+        def predict(texts):
+            P = np.zeros((len(texts), len(LABELS)))
+            P[:, k] = pipe.predict_proba(texts)[:, 1]
+            return P
+        return predict
+    return fit
+
+
+def print_table(held: dict, loso: dict, baseline: dict | None) -> None:
+    print("\nHeld-out test split (grouped, never trained on)")
+    print(f"{'label':<10} {'ROC AUC':>8} {'AP':>8} {'F1@thr':>8} {'thr':>6}")
+    for lab in LABELS:
+        m = held["fast_path"].get(lab)
+        if m:
+            print(f"{lab:<10} {m['roc_auc']:>8.4f} {m['average_precision']:>8.4f} {m['f1_at_threshold']:>8.4f} "
+                  f"{held['thresholds'][lab]:>6.2f}")
+    same = held["fast_path"] == held["reference"]
+    print(f"fast path vs scikit-learn pipeline: max |difference| {held['max_abs_difference']:.2e}; "
+          f"metrics identical: {same}")
+    print("\nLeave-one-source-out ROC AUC (train on the other sources, test on this one)")
+    sources = sorted({s for lab in LOSO_LABELS for s in loso[lab] if s != "mean_roc_auc"})
+    header = f"{'label':<10} " + " ".join(f"{s:>10}" for s in sources) + f" {'mean':>8}"
+    print(header)
+    rows = [(lab, loso[lab]) for lab in LOSO_LABELS]
+    if baseline:
+        rows.append(("hostility (plain TF-IDF baseline)", baseline["hostility"]))
+    for name, res in rows:
+        cells = " ".join(f"{res[s]['roc_auc']:>10.4f}" if s in res else f"{'-':>10}" for s in sources)
+        print(f"{name:<10} {cells} {res['mean_roc_auc']:>8.4f}")
+    if baseline:
+        ratio = loso["hostility"]["mean_roc_auc"] / baseline["hostility"]["mean_roc_auc"]
+        print(f"hostility mean LOSO AUC: ours {loso['hostility']['mean_roc_auc']:.4f} vs baseline "
+              f"{baseline['hostility']['mean_roc_auc']:.4f} (ratio {ratio:.3f})")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", help="data pack folder (default: ../shared/data)")
+    ap.add_argument("--model", help="model whose manifest receives the figures (default: the shipped one)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the plain TF-IDF baseline")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not update the manifest")
+    args = ap.parse_args()
+    df = load_training_data(args.data)
+    log(f"{len(df)} rows from {df['source'].nunique()} sources")
+    held = held_out(df)
+    loso = leave_one_source_out(df, ours)
+    baseline = None
+    if not args.no_baseline:
+        baseline = {"hostility": leave_one_source_out(df, plain_baseline("hostility"))["hostility"]}
+    print_table(held, loso, baseline)
+    if not args.no_write:
+        mpath = manifest_path(resolve_model_path(args.model))
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        manifest["metrics"]["held_out_fast_vs_reference"] = {
+            "max_abs_difference": held["max_abs_difference"],
+            "identical_metrics": held["fast_path"] == held["reference"]}
+        manifest["metrics"]["leave_one_source_out"] = loso
+        if baseline:
+            manifest["metrics"]["leave_one_source_out_plain_baseline"] = baseline
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        atomic_write(mpath, lambda p: p.write_text(text, encoding="utf-8"))
+        log(f"wrote the figures into {mpath}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
