@@ -143,7 +143,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, char_ngrams: tuple[int, int] = (2, 5), word_ngrams: tuple[int, int] = (1, 2),
-                 n_bits: int = 21, min_df: int = 2, batch_size: int = 4096):
+                 n_bits: int = 20, min_df: int = 2, batch_size: int = 4096):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.n_bits = n_bits
@@ -212,7 +212,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     names = ("mask_inner", "mask_edge", "mask_run", "caps", "insult_words", "second_person", "exclaim")
     min_letters = 12
 
-    def __init__(self, n_bits: int = 21):
+    def __init__(self, n_bits: int = 20):
         self.n_bits = n_bits
 
     def fit(self, texts=None, y=None) -> "CueFeatures":

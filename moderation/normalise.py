@@ -48,8 +48,17 @@ def repair(text: str) -> str:
     return text
 
 
+def repair_batch(texts: Sequence[str]) -> list[str]:
+    """:func:`repair` over a batch, skipping the per-text work when the whole batch needs none."""
+    joined = "\x00".join(texts)
+    if "Ã" not in joined and "Â" not in joined and "â" not in joined and unicodedata.is_normalized("NFKC", joined):
+        return list(texts)
+    return [repair(t) for t in texts]
+
+
 def _placeholders(text: str) -> str:
-    if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
+    low = text.lower()
+    if "http" in low or "www." in low:
         text = _URL.sub(URL_TOKEN, text)
     if "@" in text:
         text = _HANDLE.sub(HANDLE_TOKEN, text)
@@ -107,8 +116,10 @@ def fold_batch(texts: Sequence[str], pad: bool = False) -> tuple[np.ndarray, np.
     of its repaired form, for the shouting cue.
     """
     n = len(texts)
-    placed = [_placeholders(t) for t in texts]
-    codes = np.frombuffer("".join(placed).encode("utf-32-le"), dtype=np.uint32)
+    joined = "".join(texts)
+    low = joined.lower()
+    placed = [_placeholders(t) for t in texts] if ("http" in low or "www." in low or "@" in joined) else texts
+    codes = np.frombuffer((joined if placed is texts else "".join(placed)).encode("utf-32-le"), dtype=np.uint32)
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, placed), dtype=np.int64, count=n), out=bounds[1:])
     out = np.empty(len(codes) + 2 * n, dtype=np.uint32)

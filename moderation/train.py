@@ -194,7 +194,7 @@ def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | 
         "split": result.counts,
         "metrics": result.metrics,
         "training": {"seed": SEED, "C": result.pipeline.named_steps["classifier"].C,
-                     "features": "word 1-2 grams + char 2-5 grams, hashed to 2**21 columns, TF-IDF, L1 rows; 7 cue features"},
+                     "features": "word 1-2 grams + char 2-5 grams, hashed to 2**20 columns, TF-IDF, L1 rows; 7 cue features"},
     }
     manifest.update(extra_manifest or {})
     atomic_write(manifest_path(out), lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
