@@ -157,3 +157,18 @@ def test_data_pack_loads_every_source_with_its_mapping():
     assert df.loc[df["source"] == "superset", "insult"].isna().all()        # says nothing about insults
     assert df.loc[df["source"] == "toxifrench", "hostility"].isna().any()    # annotator disagreement -> unknown
     assert df["masked"].isna().all()                                          # derived later, from the text
+
+
+def test_segment_command_on_the_seed_pages(capsys):
+    code, out, _ = run_cli(["segment", str(SEED_002)], capsys)
+    page = json.loads(out)
+    assert code == 0 and page["comments"][0]["lines"][0] == 14 and page["comments"][-1]["lines"][1] == 41
+    code, out, _ = run_cli(["segment", str(SEED_002.parent / "004_79bbfdab9b87d66c.txt"), "--jsonl"], capsys)
+    assert code == 0 and out == ""
+
+
+def test_segment_command_refuses_binary(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_bytes(b"\x00\x01\x02GIF89a")
+    code, _, err = run_cli(["segment", str(page)], capsys)
+    assert code == 2 and "binary" in err
