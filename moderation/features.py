@@ -81,7 +81,7 @@ class _Hasher:
     def occurrences(self, texts: Sequence[str], positions: bool = False) -> Occurrences:
         padded = [f" {t} " for t in texts]
         big = _SEP.join(padded) + _SEP
-        codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+        codes = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         n = len(codes)
         powr, pinv = self._tables(n + 1)
         c64 = codes.astype(_U64)

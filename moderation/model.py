@@ -8,7 +8,6 @@ thresholds and explains a score by the n-grams that pushed it up.
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from . import fastpath
 from .features import IS_WORD, CueFeatures, NgramTfidf, cue_matrix
 from .labels import LABELS
 from .masking import mask_spans, offensive_words
-from .normalise import fold_batch, normalise, repair, repair_batch
+from .normalise import fold_batch, normalise_with_offsets, repair_batch
 
 _WORD_SPAN = re.compile(r"[\w*]+")
 MIN_EVIDENCE = 0.05   # contributions to the logit below this are noise, not evidence
@@ -263,7 +262,7 @@ class Moderator:
         (masking artifacts, listed insults) or named ("CAPITALS", "!").
         """
         fast = self.fast
-        norm_text = normalise(text)
+        norm_text, sources = normalise_with_offsets(text)
         occ = fast.tfidf.hasher().occurrences([norm_text], positions=True)
         total_idf = fast.table[occ.column, 0].sum() or 1.0
         words = [(m.start(), m.end(), m.group()) for m in _WORD_SPAN.finditer(norm_text)]
@@ -275,7 +274,9 @@ class Moderator:
             ids = np.unique(owner[max(a, 0):max(min(b, len(norm_text)), 0)])
             overlaps.append(ids[ids >= 0])
         cue_values = fast.cue_values([text])[0]
-        to_original = _aligner(text, norm_text)
+
+        def to_original(a: int, b: int) -> tuple[int, int]:
+            return int(sources[a]), int(sources[b - 1]) + 1
         masks = mask_spans(text)
         lexicon = offensive_words()
         out: dict[str, list[Evidence]] = {}
@@ -308,25 +309,3 @@ class Moderator:
                             key=lambda t: -t[0])
             out[label] = [Evidence(text[sp[0][0]:sp[0][1]] if sp else w, float(wt), sp) for wt, w, sp in ranked[:top]]
         return out
-
-
-def _aligner(original: str, normalised: str):
-    """Map a [start, end) span of the normalised text back onto the original text."""
-    source = repair(original).lower()
-    if len(source) != len(original):
-        source = original.lower()
-    matcher = difflib.SequenceMatcher(None, source, normalised, autojunk=False)
-    pos = np.zeros(len(normalised) + 1, dtype=np.int64)
-    last_a = last_b = 0
-    for a, b, size in matcher.get_matching_blocks():
-        if b > last_b:                                  # unmatched stretch: spread it over its source
-            pos[last_b:b] = np.linspace(last_a, a, b - last_b, endpoint=False).astype(np.int64)
-        pos[b:b + size + 1] = np.arange(a, a + size + 1)[: len(pos[b:b + size + 1])]
-        last_a, last_b = a + size, b + size
-    pos[len(normalised)] = len(original)
-
-    def to_original(a: int, b: int) -> tuple[int, int]:
-        start, end = int(pos[a]), int(pos[b - 1]) + 1 if b > a else int(pos[a])
-        return start, min(max(end, start), len(original))
-
-    return to_original

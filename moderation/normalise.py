@@ -14,6 +14,7 @@ time) and batch scoring cannot drift apart.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Sequence
@@ -24,11 +25,7 @@ from numba import njit
 
 # Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252.
 _MOJIBAKE_TELL = re.compile("[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"(?<!\w)@\w+")
-
-URL_TOKEN = " "
-HANDLE_TOKEN = " "
+_STRIP = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@\w+", re.IGNORECASE)   # URLs and @handles
 
 # Per-character tables over the Basic Multilingual Plane (astral characters pass unchanged).
 _BMP = [chr(i) for i in range(0x10000)]
@@ -36,6 +33,7 @@ LOWER = np.fromiter((ord(c.lower()) if len(c.lower()) == 1 else ord(c) for c in 
 IS_ALPHA = np.fromiter((c.isalpha() for c in _BMP), dtype=bool, count=0x10000)
 IS_UPPER = np.fromiter((c.isupper() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE = np.fromiter((c.isspace() for c in _BMP), dtype=bool, count=0x10000)
+IS_SPACE[:0x20] = True          # control characters (NUL included) count as white space
 del _BMP
 
 
@@ -58,21 +56,33 @@ def repair_batch(texts: Sequence[str]) -> list[str]:
 
 def _placeholders(text: str) -> str:
     low = text.lower()
-    if "http" in low or "www." in low:
-        text = _URL.sub(URL_TOKEN, text)
-    if "@" in text:
-        text = _HANDLE.sub(HANDLE_TOKEN, text)
+    if "http" in low or "www." in low or "@" in text:
+        return _STRIP.sub(" ", text)
     return text
 
 
+def _placeholder_sources(text: str) -> np.ndarray:
+    """For each character of ``_placeholders(text)``, its index in ``text``."""
+    parts, last = [], 0
+    for m in _STRIP.finditer(text) if _placeholders(text) != text else ():
+        parts += [np.arange(last, m.start()), [m.start()]]
+        last = m.end()
+    parts.append(np.arange(last, len(text)))
+    return np.concatenate(parts).astype(np.int64)
+
+
 @njit(cache=True, nogil=True)
-def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_bounds, letters, upper):
-    """Lower-case, squeeze letter runs to two, collapse spaces; count letters and capitals."""
+def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_bounds, letters, upper, src):
+    """Lower-case, squeeze letter runs to two, collapse spaces; count letters and capitals.
+
+    src[o] receives the index (within its own text) of the character that out[o] came from.
+    """
     o = 0
     for d in range(len(bounds) - 1):
         out_bounds[d] = o
         if pad:
             out[o] = 32
+            src[o] = -1
             o += 1
         start = o
         prev1 = np.uint32(0xFFFFFFFF)
@@ -93,10 +103,12 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_boun
                         continue
             if pending_space:
                 out[o] = 32
+                src[o] = i - bounds[d] - 1
                 o += 1
                 pending_space = False
                 prev1 = np.uint32(32)
             out[o] = c
+            src[o] = i - bounds[d]
             o += 1
             prev2 = prev1
             prev1 = c
@@ -104,32 +116,70 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_boun
                 prev1 = np.uint32(0xFFFFFFFF)
         if pad:
             out[o] = 32
+            src[o] = -1
             o += 1
     out_bounds[len(bounds) - 1] = o
 
 
-def fold_batch(texts: Sequence[str], pad: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _utf32(text: str) -> np.ndarray:
+    # surrogatepass: a lone surrogate (possible in JSON input) is kept as a code point, never an error
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def fold_batch(texts: Sequence[str], pad: bool = False,
+               with_sources: bool = False) -> tuple[np.ndarray, ...]:
     """Normalise a batch of *repaired* texts into code points.
 
     Returns (codes, bounds, letters, capitals): text d is codes[bounds[d]:bounds[d+1]]
     (space-padded on both sides when ``pad``), and the letter and capital counts
-    of its repaired form, for the shouting cue.
+    of its repaired form, for the shouting cue. ``with_sources`` appends, per
+    output character, its index in the text after URL/handle removal.
     """
     n = len(texts)
     joined = "".join(texts)
     low = joined.lower()
     placed = [_placeholders(t) for t in texts] if ("http" in low or "www." in low or "@" in joined) else texts
-    codes = np.frombuffer((joined if placed is texts else "".join(placed)).encode("utf-32-le"), dtype=np.uint32)
+    codes = _utf32(joined if placed is texts else "".join(placed))
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, placed), dtype=np.int64, count=n), out=bounds[1:])
     out = np.empty(len(codes) + 2 * n, dtype=np.uint32)
     out_bounds = np.empty(n + 1, dtype=np.int64)
     letters, upper = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_UPPER, IS_SPACE, out, out_bounds, letters, upper)
-    return out[: out_bounds[-1]], out_bounds, letters, upper
+    src = np.empty(len(out), dtype=np.int64)
+    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_UPPER, IS_SPACE, out, out_bounds, letters, upper, src)
+    end = out_bounds[-1]
+    return (out[:end], out_bounds, letters, upper) + ((src[:end],) if with_sources else ())
+
+
+def _text(codes: np.ndarray) -> str:
+    return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalise(text: str) -> str:
     """Return the canonical form of a comment that the model's features are built from."""
-    codes, _, _, _ = fold_batch([repair(text)])
-    return codes.tobytes().decode("utf-32-le")
+    return _text(fold_batch([repair(text)])[0])
+
+
+def normalise_with_offsets(text: str) -> tuple[str, np.ndarray]:
+    """:func:`normalise` plus, for each of its characters, the index of its source in ``text``.
+
+    Exact through URL/handle removal and the per-character steps; through a
+    mojibake or NFKC repair (rare) it aligns with difflib, or proportionally
+    for very long texts, which is close enough to highlight evidence.
+    """
+    repaired = repair(text)
+    codes, _, _, _, src = fold_batch([repaired], with_sources=True)
+    src = _placeholder_sources(repaired)[src] if len(src) else src
+    if repaired != text:
+        src = _repair_sources(text, repaired)[src]
+    return _text(codes), np.clip(src, 0, max(len(text) - 1, 0))
+
+
+def _repair_sources(original: str, repaired: str) -> np.ndarray:
+    """Index in ``original`` of each character of ``repaired``."""
+    if len(repaired) > 3000:
+        return (np.arange(len(repaired)) * (len(original) / max(len(repaired), 1))).astype(np.int64)
+    pos = (np.arange(len(repaired)) * (len(original) / max(len(repaired), 1))).astype(np.int64)
+    for a, b, size in difflib.SequenceMatcher(None, original, repaired, autojunk=False).get_matching_blocks():
+        pos[b:b + size] = np.arange(a, a + size)
+    return pos

@@ -110,3 +110,17 @@ def test_manifest_records_what_users_rely_on():
         assert key in manifest
     assert set(manifest["thresholds"]) == {"insult", "masked", "hostility"}
     assert all(s["rows"] > 0 for s in manifest["sources"])
+
+
+def test_odd_strings_score_and_explain_without_error(moderator):
+    odd = ["a\ud800b", "x\x00y sale con", "\u202e\u200b", "é" * 3, "http://x.fr", "@someone"]
+    assert len(moderator.score(odd)) == len(odd)
+    for text in odd:
+        for evidence in moderator.explain(text).values():
+            assert all(0 <= a < b <= len(text) for e in evidence for a, b in e.spans)
+
+
+def test_explain_spans_survive_url_removal(moderator):
+    text = "http://x.fr @bob bande de chiens"
+    shown = {text[a:b] for e in moderator.explain(text)["insult"] for a, b in e.spans}
+    assert "chiens" in shown
