@@ -1,0 +1,428 @@
+"""`moderation audit`: score folders of pages and comment exports into a store and ranked reports.
+
+The flow is one ordered pipeline. A producer walks the inputs (sorted, so runs
+are deterministic), hashes each file and asks the store whether that content
+was already scored with this model; new work becomes steps (a whole page to
+segment and score, or a batch of table rows to score) that run in worker
+processes (`--jobs`) or inline. The parent consumes results in input order and
+is the only writer: a file's comments and its `done` status go into the store
+in one transaction, so a killed run loses at most the file in progress and
+the next run resumes. Reports are then rendered from the store.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import os
+import sys
+import time
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from . import store
+from .inputs import detect_format, iter_records
+from .labels import LABELS
+from .model import Moderator
+from .report import OUTPUT_FORMATS, display_name, write_outputs
+from .segment import segment_page
+from .textio import InputError, decode_bytes
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+KEEP_COLUMNS = ("author", "date", "url")
+LOG_EVERY_S = 5.0
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclass(frozen=True)
+class Source:
+    """One input file: where it is, how to read it, and how to name it in messages and reports."""
+    path: Path          # absolute
+    kind: str           # page | csv | jsonl
+    name: str           # as shown to the user (relative to the working directory when possible)
+
+    @property
+    def page_format(self) -> str:
+        return "html" if self.path.suffix.lower() in HTML_SUFFIXES else "auto"
+
+
+def discover(args_inputs: Sequence[str], exclude: Sequence[Path]) -> list[Source]:
+    """Files named or found under the folders (sorted, hidden and excluded paths skipped, no duplicates)."""
+    exclude = [p.resolve() for p in exclude]
+    found: dict[Path, None] = {}
+
+    def excluded(p: Path) -> bool:
+        return any(p == e or e in p.parents for e in exclude)
+
+    for arg in args_inputs:
+        root = Path(arg)
+        if not root.exists():
+            raise InputError(f"{arg}: no such file or folder")
+        if root.is_file():
+            found.setdefault(root.resolve())
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath).resolve()
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not excluded(here / d))
+            for f in sorted(filenames):
+                p = here / f
+                if not f.startswith(".") and not excluded(p) and p.is_file():
+                    found.setdefault(p)
+    if not found:
+        raise InputError(f"no input files found in {', '.join(args_inputs)}")
+    sources = []
+    for p in found:
+        fmt = detect_format(p.name)
+        sources.append(Source(p, "page" if fmt == "lines" else fmt, display_name(p)))
+    return sources
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- worker side
+
+_MODEL: Moderator | None = None
+
+
+def _init_worker(model_path: str) -> None:
+    """Load the model once per worker process, unless it came with the fork from the parent."""
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = Moderator.load(model_path)
+
+
+def _score_texts(texts: list[str]) -> np.ndarray:
+    return _MODEL.predict_proba(texts)
+
+
+def _score_page(data: bytes, name: str, fmt: str) -> tuple[list, np.ndarray]:
+    """Decode, segment and score one page; InputError (binary, bad UTF-8) reaches the parent."""
+    comments = segment_page(decode_bytes(data, name), format=fmt).comments
+    return comments, _MODEL.predict_proba([c.text for c in comments])
+
+
+def _explain_texts(texts: list[str]) -> list[dict[str, list[dict]]]:
+    return [{lab: [e.to_dict() for e in ev] for lab, ev in _MODEL.explain(t).items()} for t in texts]
+
+
+class _InlineExecutor(Executor):
+    """`--jobs 1`: run each step at submission, in this process, with the same interface as a pool."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:   # delivered to the consumer like a worker's exception
+            fut.set_exception(exc)
+        return fut
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+@dataclass
+class Step:
+    """One unit of work for one input, consumed in order: reuse, error, page, batch or end."""
+    source: Source
+    kind: str
+    key: dict = field(default_factory=dict)
+    payload: Any = None                  # reuse: input id; error: message; batch: records
+    fn: Callable | None = None
+    args: tuple = ()
+
+
+def _input_key(src: Source, sha: str, model_version: str, args: argparse.Namespace) -> dict:
+    options = "segment" if src.kind == "page" else f"text={args.text_column};id={args.id_column}"
+    return {"path": str(src.path), "sha256": sha, "model_version": model_version, "options": options}
+
+
+def _steps(sources: Iterable[Source], engine, model_version: str, args: argparse.Namespace) -> Iterator[Step]:
+    """Turn inputs into steps, skipping inputs the store already has `done` for this model."""
+    for src in sources:
+        try:
+            data = src.path.read_bytes() if src.kind == "page" else None
+            sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_of(src.path)
+        except OSError as exc:
+            key = _input_key(src, "", model_version, args)
+            yield Step(src, "error", key, f"{src.name}: cannot read ({exc.strerror})")
+            continue
+        key = _input_key(src, sha, model_version, args)
+        with engine.connect() as conn:
+            row = store.find_input(conn, key)
+        if row is not None and row["status"] == "done":
+            yield Step(src, "reuse", key, row["id"])
+        elif src.kind == "page":
+            yield Step(src, "page", key, fn=_score_page, args=(data, src.name, src.page_format))
+        else:
+            yield from _table_steps(src, key, args)
+
+
+def _table_steps(src: Source, key: dict, args: argparse.Namespace) -> Iterator[Step]:
+    """Batches of a CSV/JSONL file, then `end`; a read error mid-file becomes an `error` step."""
+    try:
+        with open(src.path, "rb") as fh:
+            records = iter_records(fh, src.name, src.kind, text_column=args.text_column,
+                                   id_column=args.id_column, keep=KEEP_COLUMNS)
+            while batch := list(itertools.islice(records, args.batch_size)):
+                yield Step(src, "batch", key, batch, _score_texts, ([r.text for r in batch],))
+    except (InputError, OSError) as exc:
+        yield Step(src, "error", key, str(exc) if isinstance(exc, InputError) else f"{src.name}: {exc}")
+        return
+    yield Step(src, "end", key)
+
+
+def _ordered(steps: Iterator[Step], executor: Executor, window: int) -> Iterator[tuple[Step, Any]]:
+    """Submit steps ahead (at most `window` in flight) and yield (step, result or exception) in order."""
+    pending: deque[tuple[Step, Future | None]] = deque()
+
+    def resolve(item: tuple[Step, Future | None]) -> tuple[Step, Any]:
+        step, fut = item
+        if fut is None:
+            return step, None
+        try:
+            return step, fut.result()
+        except InputError as exc:
+            return step, exc
+
+    for step in steps:
+        pending.append((step, executor.submit(step.fn, *step.args) if step.fn else None))
+        if len(pending) >= window:
+            yield resolve(pending.popleft())
+    while pending:
+        yield resolve(pending.popleft())
+
+
+class Progress:
+    """A tqdm bar (comments, rate, files) on a terminal; a plain log line every few seconds otherwise."""
+
+    def __init__(self, n_files: int, stream=None):
+        self.stream = stream or sys.stderr
+        self.n_files, self.files, self.comments = n_files, 0, 0
+        self.t0 = self.last = time.monotonic()
+        self.bar = None
+        if self.stream.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(unit=" comments", unit_scale=True, file=self.stream, desc="audit", dynamic_ncols=True)
+
+    def update(self, files: int = 0, comments: int = 0) -> None:
+        self.files += files
+        self.comments += comments
+        if self.bar is not None:
+            self.bar.update(comments)
+            if files:
+                self.bar.set_postfix_str(f"{self.files}/{self.n_files} files")
+        elif time.monotonic() - self.last >= LOG_EVERY_S:
+            self.last = time.monotonic()
+            self.log(f"{self.files}/{self.n_files} files, {self.comments:,} comments "
+                     f"({self.comments / (self.last - self.t0):,.0f}/s)")
+
+    def log(self, message: str) -> None:
+        line = f"audit: {message}"
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@dataclass
+class AuditResult:
+    """What a run did, for the summary and for callers (tests, scripts)."""
+    run_id: int
+    counts: dict[str, int]
+    totals: dict[str, int]            # comments and flags over all the run's inputs, earlier runs included
+    skipped: list[str]                # why each unreadable input was skipped
+    outputs: list[Path]
+
+
+class _Writer:
+    """The parent's side: writes each input's results in one transaction and keeps the run's counters."""
+
+    def __init__(self, engine, run_id: int, moderator: Moderator, thresholds: dict, progress: Progress):
+        self.conn = engine.connect()
+        self.run_id, self.moderator, self.thresholds, self.progress = run_id, moderator, thresholds, progress
+        self.counts = {"inputs_scored": 0, "inputs_reused": 0, "inputs_failed": 0, "comments_scored": 0}
+        self.skipped: list[str] = []
+        self.position = 0
+        self.txn = None
+        self.input_id: int | None = None
+        self.n = 0
+
+    def handle(self, step: Step, result: Any) -> None:
+        if isinstance(result, InputError):
+            step = Step(step.source, "error", step.key, str(result))
+        if step.kind == "reuse":
+            with self.conn.begin():
+                store.link_input(self.conn, self.run_id, step.payload, self._next_position())
+            self.counts["inputs_reused"] += 1
+            self.progress.update(files=1)
+        elif step.kind == "error":
+            self._fail(step)
+        elif step.kind == "page":
+            comments, probs = result
+            self._begin(step)
+            self._write([{"position": c.index, "ext_id": None, "text": c.text,
+                          "line_first": c.lines[0] if c.lines else None,
+                          "line_last": c.lines[1] if c.lines else None,
+                          "dom_path": c.path, "author": c.author, "date": c.date, "url": None}
+                         for c in comments], probs)
+            self._commit()
+        elif step.kind == "batch":
+            if self.txn is None:
+                self._begin(step)
+            base = self.n
+            self._write([{"position": base + i, "ext_id": r.id, "text": r.text, "line_first": r.line,
+                          "line_last": r.line, "dom_path": None, "author": _str(r.extra.get("author")),
+                          "date": _str(r.extra.get("date")), "url": _str(r.extra.get("url"))}
+                         for i, r in enumerate(step.payload)], result)
+        elif step.kind == "end":
+            if self.txn is None:          # a table with a header and no rows
+                self._begin(step)
+            self._commit()
+
+    def _next_position(self) -> int:
+        self.position += 1
+        return self.position
+
+    def _begin(self, step: Step) -> None:
+        self.txn = self.conn.begin()
+        self.input_id = store.add_input(self.conn, self.run_id, step.key, step.source.kind, "pending")
+        self.n = 0
+
+    def _write(self, rows: list[dict], probs: np.ndarray) -> None:
+        flags = self.moderator.flags(probs, self.thresholds).any(axis=1)
+        version = self.moderator.version
+        for row, p, f in zip(rows, probs.tolist(), flags.tolist()):
+            row.update(zip(LABELS, p), flagged=f, model_version=version, input_id=self.input_id)
+        store.add_comments(self.conn, rows)
+        self.n += len(rows)
+        self.counts["comments_scored"] += len(rows)
+        self.progress.update(comments=len(rows))
+
+    def _commit(self) -> None:
+        store.mark_done(self.conn, self.input_id, self.n)
+        store.link_input(self.conn, self.run_id, self.input_id, self._next_position())
+        self.txn.commit()
+        self.txn = None
+        self.counts["inputs_scored"] += 1
+        self.progress.update(files=1)
+
+    def _fail(self, step: Step) -> None:
+        if self.txn is not None:          # the file broke mid-way: drop what it had written
+            self.counts["comments_scored"] -= self.n
+            self.txn.rollback()
+            self.txn = None
+        with self.conn.begin():
+            input_id = store.add_input(self.conn, self.run_id, step.key, step.source.kind, "error", step.payload)
+            store.link_input(self.conn, self.run_id, input_id, self._next_position())
+        self.counts["inputs_failed"] += 1
+        self.skipped.append(step.payload)
+        self.progress.log(f"skipped {step.payload}")
+        self.progress.update(files=1)
+
+    def close(self) -> None:
+        if self.txn is not None:
+            self.txn.rollback()
+        self.conn.close()
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- entry points
+
+def _prepare_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"output folder {out} is not writable ({exc.strerror})") from None
+
+
+def _formats(spec: str) -> list[str]:
+    formats = [f.strip().lower() for f in spec.split(",") if f.strip()]
+    bad = [f for f in formats if f not in OUTPUT_FORMATS]
+    if bad or not formats:
+        raise InputError(f"--format {spec!r}: choose among {', '.join(OUTPUT_FORMATS)} (comma-separated)")
+    return formats
+
+
+def run_audit(args: argparse.Namespace) -> AuditResult:
+    """Score the inputs into the store (skipping what it has), then write the requested outputs."""
+    out = Path(args.out)
+    formats = _formats(args.formats)
+    if args.jobs < 1 or args.batch_size < 1:
+        raise InputError("--jobs and --batch-size must be at least 1")
+    _prepare_out(out)
+    url = args.db or f"sqlite:///{(out / 'audit.sqlite').resolve()}"
+    engine = store.open_store(url)
+    exclude = [out] + ([Path(engine.url.database)] if engine.dialect.name == "sqlite" and engine.url.database else [])
+    sources = discover(args.inputs, exclude)
+    moderator = Moderator.load(args.model)
+    thresholds = {**moderator.thresholds, **(args.threshold or {})}
+    with engine.connect() as conn:
+        run_id = store.start_run(conn, moderator.version, {
+            "inputs": list(args.inputs), "thresholds": thresholds, "text_column": args.text_column,
+            "id_column": args.id_column, "only_flagged": args.only_flagged, "formats": formats,
+            "jobs": args.jobs, "batch_size": args.batch_size, "model": str(moderator.path)})
+
+    global _MODEL
+    _MODEL = moderator
+    executor: Executor = (_InlineExecutor() if args.jobs == 1 else
+                          ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(str(moderator.path),)))
+    progress = Progress(len(sources))
+    writer = _Writer(engine, run_id, moderator, thresholds, progress)
+    try:
+        for step, result in _ordered(_steps(sources, engine, moderator.version, args), executor, 4 * args.jobs):
+            writer.handle(step, result)
+        progress.close()                  # the bar ends before the report messages
+        with engine.connect() as conn:
+            store.finish_run(conn, run_id, writer.counts)
+            explain = lambda texts: _explain_parallel(executor, texts, args.jobs)  # noqa: E731
+            outputs, totals = write_outputs(conn, run_id, out, formats, thresholds, moderator.version, explain,
+                                            only_flagged=args.only_flagged)
+    finally:
+        progress.close()
+        writer.close()
+        executor.shutdown(cancel_futures=True)
+        engine.dispose()
+    return AuditResult(run_id, writer.counts, totals, writer.skipped, outputs)
+
+
+def _explain_parallel(executor: Executor, texts: list[str], jobs: int) -> list[dict]:
+    """Evidence for the comments shown in the HTML report, spread over the workers."""
+    size = max(1, -(-len(texts) // (4 * jobs)))
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    return [ev for part in executor.map(_explain_texts, chunks) for ev in part]
+
+
+def main(args: argparse.Namespace) -> int:
+    """CLI entry: run the audit and print a short summary; exit 0 whatever was flagged."""
+    res = run_audit(args)
+    c, t = res.counts, res.totals
+    print(f"audit: {c['inputs_scored'] + c['inputs_reused'] + c['inputs_failed']} files "
+          f"({c['inputs_scored']} scored, {c['inputs_reused']} already in the store, {c['inputs_failed']} skipped); "
+          f"{t['comments']:,} comments ({c['comments_scored']:,} newly scored), {t['flagged']:,} flagged ("
+          + ", ".join(f"{lab} {t[lab]:,}" for lab in LABELS) + ")")
+    for reason in res.skipped:
+        print(f"  skipped {reason}")
+    for path in res.outputs:
+        print(f"  wrote {path}")
+    return 0

@@ -1,0 +1,209 @@
+"""The audit store: runs, inputs and scored comments in any SQLAlchemy database (SQLite by default).
+
+Why a database rather than files: an audit over thousands of pages must survive
+being killed and must not rescore what it already scored. An input is keyed by
+(path, content SHA-256, model version, parse options); its comments and its
+`done` status are committed in one transaction, and unique constraints make a
+duplicate row impossible, so a rerun simply skips keys already `done`.
+Reports are rendered from here, so they include earlier runs' results.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping, Sequence
+
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, and_, bindparam, case, create_engine, delete, event, func, insert, or_,
+                        select, update)
+from sqlalchemy.engine import Connection, Dialect, Engine, Row
+
+from .labels import LABELS
+
+metadata = MetaData()
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started", String(32), nullable=False),
+    Column("finished", String(32)),
+    Column("model_version", String(64), nullable=False),
+    Column("args", Text, nullable=False),                  # JSON: inputs, thresholds, options
+    Column("inputs_scored", Integer, nullable=False, default=0),
+    Column("inputs_reused", Integer, nullable=False, default=0),
+    Column("inputs_failed", Integer, nullable=False, default=0),
+    Column("comments_scored", Integer, nullable=False, default=0),
+)
+
+inputs = Table(
+    "inputs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False),                  # absolute path
+    Column("sha256", String(64), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("options", String(255), nullable=False),        # parse options that change the comments
+    Column("kind", String(16), nullable=False),            # page | csv | jsonl
+    Column("status", String(16), nullable=False),          # done | error
+    Column("error", Text),
+    Column("n_comments", Integer, nullable=False, default=0),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    UniqueConstraint("path", "sha256", "model_version", "options", name="uq_input_key"),
+)
+
+run_inputs = Table(
+    "run_inputs", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("input_id", Integer, ForeignKey("inputs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),           # order of the input in that run
+)
+
+comments = Table(
+    "comments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("input_id", Integer, ForeignKey("inputs.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),           # 0-based order inside the input
+    Column("ext_id", String(255)),                         # id column of a table, else None
+    Column("text", Text, nullable=False),
+    Column("line_first", Integer),
+    Column("line_last", Integer),
+    Column("dom_path", Text),
+    Column("author", Text),
+    Column("date", String(64)),
+    Column("url", Text),
+    *[Column(lab, Float, nullable=False) for lab in LABELS],
+    Column("flagged", Boolean, nullable=False),            # at the thresholds of the run that scored it
+    Column("model_version", String(64), nullable=False),
+    UniqueConstraint("input_id", "position", name="uq_comment_position"),
+)
+
+COMMENT_FIELDS = ("position", "ext_id", "text", "line_first", "line_last", "dom_path", "author", "date", "url")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_store(url: str) -> Engine:
+    """Create the engine and the tables; SQLite gets WAL and foreign keys (fast, crash-safe commits)."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    metadata.create_all(engine)
+    return engine
+
+
+def start_run(conn: Connection, model_version: str, args: Mapping[str, Any]) -> int:
+    with conn.begin():
+        return conn.execute(insert(runs).values(started=now(), model_version=model_version,
+                                                args=json.dumps(args, ensure_ascii=False))).inserted_primary_key[0]
+
+
+def finish_run(conn: Connection, run_id: int, counts: Mapping[str, int]) -> None:
+    with conn.begin():
+        conn.execute(update(runs).where(runs.c.id == run_id).values(finished=now(), **counts))
+
+
+def find_input(conn: Connection, key: Mapping[str, str]) -> Mapping | None:
+    """The stored row for an input key (path, sha256, model_version, options), if any."""
+    cond = and_(*(inputs.c[k] == v for k, v in key.items()))
+    return conn.execute(select(inputs).where(cond)).mappings().first()
+
+
+def link_input(conn: Connection, run_id: int, input_id: int, position: int) -> None:
+    """Record that this run covers an input (its results belong in this run's reports)."""
+    conn.execute(insert(run_inputs).values(run_id=run_id, input_id=input_id, position=position))
+
+
+def add_input(conn: Connection, run_id: int, key: Mapping[str, str], kind: str, status: str,
+              error: str | None = None) -> int:
+    """Insert an input row (replacing a failed attempt with the same key); returns its id."""
+    old = find_input(conn, key)
+    if old is not None:
+        conn.execute(delete(comments).where(comments.c.input_id == old["id"]))
+        conn.execute(delete(run_inputs).where(run_inputs.c.input_id == old["id"]))
+        conn.execute(delete(inputs).where(inputs.c.id == old["id"]))
+    return conn.execute(insert(inputs).values(run_id=run_id, kind=kind, status=status, error=error,
+                                              **key)).inserted_primary_key[0]
+
+
+_INSERT_KEYS = ("input_id", *COMMENT_FIELDS, *LABELS, "flagged", "model_version")
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_insert(dialect: Dialect):
+    return insert(comments).values({k: bindparam(k) for k in _INSERT_KEYS}).compile(dialect=dialect)
+
+
+def add_comments(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bulk insert of comment rows as one driver-level executemany.
+
+    The statement is compiled once for the connection's dialect and the rows go
+    to the driver as plain tuples (or dicts for named paramstyles): twice as
+    fast as Core's per-row parameter processing, which matters at 10^5 rows/s.
+    The values are plain str/int/float/bool, so no type processing is lost.
+    """
+    if not rows:
+        return
+    compiled = _compiled_insert(conn.dialect)
+    if compiled.positional:
+        keys = compiled.positiontup
+        params: list = [tuple(r[k] for k in keys) for r in rows]
+    else:
+        params = [{k: r[k] for k in _INSERT_KEYS} for r in rows]
+    conn.exec_driver_sql(str(compiled), params)
+
+
+def mark_done(conn: Connection, input_id: int, n_comments: int) -> None:
+    conn.execute(update(inputs).where(inputs.c.id == input_id).values(status="done", n_comments=n_comments))
+
+
+# --------------------------------------------------------------------------- queries for the reports
+
+def _label_hits(thresholds: Mapping[str, float]) -> list:
+    return [comments.c[lab] >= thresholds[lab] for lab in LABELS]
+
+
+def flagged_condition(thresholds: Mapping[str, float]):
+    """SQL condition: any label at or over its threshold."""
+    return or_(*_label_hits(thresholds))
+
+
+def run_inputs_summary(conn: Connection, run_id: int, thresholds: Mapping[str, float]) -> list[dict]:
+    """One row per input of the run, in run order: path, kind, status, error, comment and flag counts."""
+    hits = _label_hits(thresholds)
+    counts = (select(comments.c.input_id, func.count().label("n"),
+                     func.sum(case((flagged_condition(thresholds), 1), else_=0)).label("flagged"),
+                     *[func.sum(case((h, 1), else_=0)).label(lab) for h, lab in zip(hits, LABELS)])
+              .group_by(comments.c.input_id).subquery())
+    q = (select(inputs.c.id, inputs.c.path, inputs.c.kind, inputs.c.status, inputs.c.error, inputs.c.run_id,
+                func.coalesce(counts.c.n, 0).label("n"), func.coalesce(counts.c.flagged, 0).label("flagged"),
+                *[func.coalesce(counts.c[lab], 0).label(lab) for lab in LABELS])
+         .select_from(run_inputs.join(inputs, inputs.c.id == run_inputs.c.input_id)
+                      .outerjoin(counts, counts.c.input_id == inputs.c.id))
+         .where(run_inputs.c.run_id == run_id).order_by(run_inputs.c.position))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def iter_run_comments(conn: Connection, run_id: int, thresholds: Mapping[str, float] | None = None,
+                      batch: int = 5000) -> Iterator[Row]:
+    """Stream the run's comments (only flagged ones when thresholds are given), in input then page order.
+
+    Rows are named tuples (``row.text``, ``row.insult``...), cheaper than mappings at this volume.
+    """
+    q = (select(inputs.c.path, *[c for c in comments.c if c.name not in ("id", "input_id", "flagged")])
+         .select_from(run_inputs.join(inputs, inputs.c.id == run_inputs.c.input_id)
+                      .join(comments, comments.c.input_id == inputs.c.id))
+         .where(run_inputs.c.run_id == run_id)
+         .order_by(run_inputs.c.position, comments.c.position))
+    if thresholds is not None:
+        q = q.where(flagged_condition(thresholds))
+    result = conn.execution_options(yield_per=batch).execute(q)
+    for part in result.partitions():
+        yield from part
