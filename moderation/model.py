@@ -266,13 +266,7 @@ class Moderator:
         occ = fast.tfidf.hasher().occurrences([norm_text], positions=True)
         total_idf = fast.table[occ.column, 0].sum() or 1.0
         words = [(m.start(), m.end(), m.group()) for m in _WORD_SPAN.finditer(norm_text)]
-        owner = np.full(len(norm_text) + 1, -1)
-        for w, (a, b, _) in enumerate(words):
-            owner[a:b] = w
-        overlaps = []
-        for a, b in zip(occ.start - 1, occ.end - 1):
-            ids = np.unique(owner[max(a, 0):max(min(b, len(norm_text)), 0)])
-            overlaps.append(ids[ids >= 0])
+        per_word = self._share_among_words(occ, words, fast.table[occ.column, 1:] / total_idf)
         cue_values = fast.cue_values([text])[0]
 
         def to_original(a: int, b: int) -> tuple[int, int]:
@@ -281,15 +275,10 @@ class Moderator:
         lexicon = offensive_words()
         out: dict[str, list[Evidence]] = {}
         for k, label in enumerate(self.labels):
-            contrib = fast.table[occ.column, k + 1] / total_idf
-            per_word = np.zeros(len(words))
-            for c, ids in zip(contrib, overlaps):
-                if len(ids):
-                    per_word[ids] += c / len(ids)
             found: dict[str, list] = {}
             for w, (a, b, word) in enumerate(words):
                 entry = found.setdefault(word, [0.0, []])
-                entry[0] += per_word[w]
+                entry[0] += per_word[w, k]
                 entry[1].append(to_original(a, b))
             cue = cue_values * fast.cue_coef[:, k]
             credit = {"mask_inner": None, "mask_edge": None, "mask_run": None}
@@ -309,3 +298,20 @@ class Moderator:
                             key=lambda t: -t[0])
             out[label] = [Evidence(text[sp[0][0]:sp[0][1]] if sp else w, float(wt), sp) for wt, w, sp in ranked[:top]]
         return out
+
+    @staticmethod
+    def _share_among_words(occ, words: list[tuple[int, int, str]], contrib: np.ndarray) -> np.ndarray:
+        """Split each n-gram's contributions (one column per label) evenly over the words it overlaps."""
+        per_word = np.zeros((len(words) + 1, contrib.shape[1]))
+        if not words:
+            return per_word
+        starts = np.array([w[0] for w in words])
+        ends = np.array([w[1] for w in words])
+        a, b = occ.start - 1, occ.end - 1                     # occurrence spans, unpadded
+        lo = np.searchsorted(ends, a, side="right")           # first word ending after a
+        hi = np.searchsorted(starts, b, side="left") - 1      # last word starting before b
+        ok = lo <= hi
+        share = contrib[ok] / (hi[ok] - lo[ok] + 1)[:, None]
+        np.add.at(per_word, lo[ok], share)                    # difference array: +share on [lo, hi]
+        np.add.at(per_word, hi[ok] + 1, -share)
+        return np.cumsum(per_word, axis=0)
