@@ -133,7 +133,8 @@ class FastScorer:
         self.cue_coef = coef[:, n_cols:].T
         self.intercept = clf.intercept_ * scale + shift
 
-    def logits(self, texts: Sequence[str]) -> np.ndarray:
+    def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per comment: the table rows summed over its n-grams (n, 4), and its cue values (n, 7)."""
         n = len(texts)
         repaired = repair_batch(texts)
         codes, bounds, letters, upper = fold_batch(repaired, pad=True)
@@ -144,7 +145,10 @@ class FastScorer:
         fastpath.score_kernel(codes, bounds, self.table, self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
                               self.tfidf.n_bits, fastpath.K_CHAR, fastpath.K_WORD, fastpath.K_BIGRAM,
                               sums, lexicon, second, exclaim)
-        cues = cue_matrix(repaired, letters, upper, lexicon, second, exclaim)
+        return sums, cue_matrix(repaired, letters, upper, lexicon, second, exclaim)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        sums, cues = self.features(texts)
         norm = sums[:, 0]
         norm[norm == 0] = 1.0
         return sums[:, 1:] / norm[:, None] + cues @ self.cue_coef + self.intercept
@@ -152,9 +156,6 @@ class FastScorer:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits(texts)))
 
-    def cue_values(self, texts: Sequence[str]) -> np.ndarray:
-        """The cue feature values of a few texts (for explanations)."""
-        return self.cues.transform(texts).toarray()
 
 
 # --------------------------------------------------------------------------- model file
@@ -267,36 +268,33 @@ class Moderator:
         total_idf = fast.table[occ.column, 0].sum() or 1.0
         words = [(m.start(), m.end(), m.group()) for m in _WORD_SPAN.finditer(norm_text)]
         per_word = self._share_among_words(occ, words, fast.table[occ.column, 1:] / total_idf)
-        cue_values = fast.cue_values([text])[0]
-
-        def to_original(a: int, b: int) -> tuple[int, int]:
-            return int(sources[a]), int(sources[b - 1]) + 1
+        cue_part = fast.features([text])[1][0][:, None] * fast.cue_coef          # (7 cues, labels)
+        names = CueFeatures.names
+        # candidate evidence: each distinct word (all its spans) and each masking artifact
+        spans: dict[str, list[tuple[int, int]]] = {}
+        index: dict[str, list[int]] = {}
+        for w, (a, b, word) in enumerate(words):
+            spans.setdefault(word, []).append((int(sources[a]), int(sources[b - 1]) + 1))
+            index.setdefault(word, []).append(w)
+        weight = {word: per_word[ids].sum(axis=0) for word, ids in index.items()}
         masks = mask_spans(text)
-        lexicon = offensive_words()
+        mask_credit = sum(cue_part[names.index(n)] for n in ("mask_inner", "mask_edge", "mask_run"))
+        for a, b in masks:
+            weight[text[a:b]] = weight.get(text[a:b], 0.0) + mask_credit / len(masks)
+            spans.setdefault(text[a:b], []).append((a, b))
+        listed = [w for w in weight if w.lower() in offensive_words()]
+        for w in listed:
+            weight[w] = weight[w] + cue_part[names.index("insult_words")] / len(listed)
+        for name, shown in (("caps", "CAPITALS"), ("exclaim", "!")):
+            weight[shown] = cue_part[names.index(name)]
+            spans[shown] = []
         out: dict[str, list[Evidence]] = {}
         for k, label in enumerate(self.labels):
-            found: dict[str, list] = {}
-            for w, (a, b, word) in enumerate(words):
-                entry = found.setdefault(word, [0.0, []])
-                entry[0] += per_word[w, k]
-                entry[1].append(to_original(a, b))
-            cue = cue_values * fast.cue_coef[:, k]
-            credit = {"mask_inner": None, "mask_edge": None, "mask_run": None}
-            mask_credit = sum(cue[i] for i, name in enumerate(CueFeatures.names) if name in credit)
-            for a, b in masks:
-                entry = found.setdefault(text[a:b], [0.0, []])
-                entry[0] += mask_credit / len(masks)
-                entry[1].append((a, b))
-            listed = [w for w in found if w.lower() in lexicon]
-            for w in listed:
-                found[w][0] += cue[CueFeatures.names.index("insult_words")] / len(listed)
-            for name, shown in (("caps", "CAPITALS"), ("exclaim", "!")):
-                c = cue[CueFeatures.names.index(name)]
-                if c > 0:
-                    found[shown] = [c, []]
-            ranked = sorted(((wt, w, sorted(set(sp))) for w, (wt, sp) in found.items() if wt >= MIN_EVIDENCE),
-                            key=lambda t: -t[0])
-            out[label] = [Evidence(text[sp[0][0]:sp[0][1]] if sp else w, float(wt), sp) for wt, w, sp in ranked[:top]]
+            ranked = sorted(((float(wt[k]), w) for w, wt in weight.items() if wt[k] >= MIN_EVIDENCE), reverse=True)
+            out[label] = []
+            for wt, w in ranked[:top]:
+                sp = sorted(set(spans[w]))
+                out[label].append(Evidence(text[sp[0][0]:sp[0][1]] if sp else w, wt, sp))
         return out
 
     @staticmethod
