@@ -21,30 +21,55 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-_L = r"[^\W\d_]"                                      # a letter, any script
 _BOLD = re.compile(r"\*\*(?=\S)[^*\n]{1,80}?(?<=\S)\*\*")
-_INNER = re.compile(rf"{_L}\*+{_L}")                 # p*te, ch*ttes, q******e
-_EDGE = re.compile(rf"{_L}\*{{2,}}|\*{{2,}}{_L}")     # u*****, con****, *****les
-_RUN = re.compile(r"(?<![\w*])\*{4,}(?![\w*])")      # a bare ****** (4 stars or more)
+_STARS = re.compile(r"\*+")
+_MASKED_WORD = re.compile(r"[\w*]+")
+INNER, EDGE, RUN = 0, 1, 2
+
+
+def _artifacts(text: str):
+    """Yield (start, end, kind) for each run of stars that is a masking artifact.
+
+    A run between two letters is INNER (`p*te`, `q******e`); two or more stars
+    touching a letter on one side are EDGE (`u*****`, `*****les`); four or more
+    stars touching no word character are a bare RUN (`******`). Single stars
+    beside a word (footnotes, `Prix*`), short bare runs (ratings `***`) and
+    `**bold**` spans are not masking.
+    """
+    if "**" in text:
+        text = _BOLD.sub(lambda m: " " * len(m.group()), text)
+    n = len(text)
+    for m in _STARS.finditer(text):
+        a, b = m.span()
+        left = text[a - 1] if a else " "
+        right = text[b] if b < n else " "
+        if left.isalpha() and right.isalpha():
+            yield a, b, INNER
+        elif (left.isalpha() or right.isalpha()) and b - a >= 2:
+            yield a, b, EDGE
+        elif b - a >= 4 and not (left.isalnum() or left == "_" or right.isalnum() or right == "_"):
+            yield a, b, RUN
 
 
 def mask_counts(text: str) -> tuple[int, int, int]:
-    """Count (inner, edge, bare-run) masking artifacts, after discarding `**bold**` spans."""
-    if "*" not in text:
-        return 0, 0, 0
-    text = _BOLD.sub(" ", text)
-    return len(_INNER.findall(text)), len(_EDGE.findall(text)), len(_RUN.findall(text))
+    """Count (inner, edge, bare-run) masking artifacts."""
+    counts = [0, 0, 0]
+    if "*" in text:
+        for _, _, kind in _artifacts(text):
+            counts[kind] += 1
+    return counts[0], counts[1], counts[2]
 
 
 def mask_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) spans of the masking artifacts in ``text`` (for highlighting evidence)."""
+    """[start, end) spans of the masked words in ``text`` (for highlighting evidence)."""
     if "*" not in text:
         return []
-    text = _BOLD.sub(lambda m: " " * len(m.group()), text)
-    spans = [m.span() for pattern in (_INNER, _EDGE, _RUN) for m in pattern.finditer(text)]
-    words = [m.span() for m in re.finditer(r"[\w*]+", text)]
-    # widen each hit to its whole masked word (`u*****`, not `u*`)
-    return sorted({next(((a, b) for a, b in words if a <= s < b), (s, e)) for s, e in spans})
+    found = set()
+    for a, _, _ in _artifacts(text):
+        # widen each run of stars to its whole masked word (`u*****`, not `*****`)
+        word = next((m.span() for m in _MASKED_WORD.finditer(text, max(0, a - 40)) if m.start() <= a < m.end()), None)
+        found.add(word or (a, a + 1))
+    return sorted(found)
 
 
 def has_mask(text: str) -> bool:
