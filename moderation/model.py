@@ -309,7 +309,9 @@ class Moderator:
         lo = np.searchsorted(ends, a, side="right")           # first word ending after a
         hi = np.searchsorted(starts, b, side="left") - 1      # last word starting before b
         ok = lo <= hi
-        share = contrib[ok] / (hi[ok] - lo[ok] + 1)[:, None]
-        np.add.at(per_word, lo[ok], share)                    # difference array: +share on [lo, hi]
-        np.add.at(per_word, hi[ok] + 1, -share)
+        lo, hi = lo[ok], hi[ok]
+        share = contrib[ok] / (hi - lo + 1)[:, None]
+        size = len(words) + 1
+        for k in range(contrib.shape[1]):                     # difference array: +share on [lo, hi]
+            per_word[:, k] = np.bincount(lo, share[:, k], size) - np.bincount(hi + 1, share[:, k], size)
         return np.cumsum(per_word, axis=0)

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+import orjson
 from sqlalchemy.engine import Connection, Row
 
 from . import store
@@ -32,6 +33,14 @@ CSV_FIELDS = ("source", "line", "line_last", "dom_path", "id", "author", "date",
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
+
+def _json_line(rec: Mapping[str, Any]) -> str:
+    """One JSONL line; orjson is ~5x faster, json takes what it refuses (lone surrogates)."""
+    try:
+        return orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:
+        return _JSON.encode(rec) + "\n"
+
 Explainer = Callable[[list[str]], list[dict[str, list[dict]]]]
 
 
@@ -43,12 +52,13 @@ def display_name(path: str | Path) -> str:
         return str(path)
 
 
-def result_record(row: Row, labels: list[str], name: str) -> dict[str, Any]:
+def result_record(row: Row, scores: Sequence[float], labels: list[str], name: str) -> dict[str, Any]:
     """The public shape of one scored comment (CSV columns, JSONL fields)."""
-    return {"source": name, "line": row.line_first, "line_last": row.line_last, "dom_path": row.dom_path,
-            "id": row.ext_id, "author": row.author, "date": row.date, "url": row.url,
-            **{lab: round(getattr(row, lab), 6) for lab in LABELS}, "labels": labels, "flagged": bool(labels),
-            "model_version": row.model_version, "text": row.text}
+    rec = {"source": name, "line": row.line_first, "line_last": row.line_last, "dom_path": row.dom_path,
+           "id": row.ext_id, "author": row.author, "date": row.date, "url": row.url}
+    rec.update(zip(LABELS, [round(v, 6) for v in scores]))
+    rec.update(labels=labels, flagged=bool(labels), model_version=row.model_version, text=row.text)
+    return rec
 
 
 class _Top:
@@ -79,6 +89,7 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
     files = {fmt: out / name for fmt, name in (("csv", "flagged.csv"), ("jsonl", "results.jsonl")) if fmt in formats}
     every_comment = "jsonl" in formats and not only_flagged
     names: dict[str, str] = {}
+    limits = [thresholds[lab] for lab in LABELS]
     top = _Top(HTML_LIMIT)
     with ExitStack() as stack:
         fh = {fmt: stack.enter_context(open(path.with_name(path.name + ".tmp"), "w", encoding="utf-8", newline=""))
@@ -87,16 +98,16 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
         if csv_out:
             csv_out.writerow(CSV_FIELDS)
         for row in store.iter_run_comments(conn, run_id, None if every_comment else thresholds):
-            scores = {lab: getattr(row, lab) for lab in LABELS}
-            labels = [lab for lab in LABELS if scores[lab] >= thresholds[lab]]
+            scores = [getattr(row, lab) for lab in LABELS]
+            labels = [lab for lab, v, t in zip(LABELS, scores, limits) if v >= t]
             name = names.get(row.path) or names.setdefault(row.path, display_name(row.path))
-            rec = result_record(row, labels, name)
+            rec = result_record(row, scores, labels, name)
             if "jsonl" in fh and (labels or every_comment):
-                fh["jsonl"].write(_JSON.encode(rec) + "\n")
+                fh["jsonl"].write(_json_line(rec))
             if labels:
                 if csv_out:
                     csv_out.writerow([" ".join(labels) if k == "labels" else rec[k] for k in CSV_FIELDS])
-                top.add(max(scores[lab] for lab in labels), rec)
+                top.add(max(v for v, t in zip(scores, limits) if v >= t), rec)
     for path in files.values():          # complete files replace the previous ones only now
         os.replace(path.with_name(path.name + ".tmp"), path)
     written = list(files.values())
