@@ -28,7 +28,7 @@ import numpy as np
 from . import store
 from .inputs import detect_format, iter_records
 from .labels import LABELS
-from .model import Moderator
+from .model import Moderator, sha256_file
 from .report import OUTPUT_FORMATS, display_name, write_outputs
 from .segment import segment_page
 from .textio import InputError, decode_bytes
@@ -81,14 +81,6 @@ def discover(args_inputs: Sequence[str], exclude: Sequence[Path]) -> list[Source
         fmt = detect_format(p.name)
         sources.append(Source(p, "page" if fmt == "lines" else fmt, display_name(p)))
     return sources
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- worker side
@@ -152,7 +144,7 @@ def _steps(sources: Iterable[Source], engine, model_version: str, args: argparse
     for src in sources:
         try:
             data = src.path.read_bytes() if src.kind == "page" else None
-            sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_of(src.path)
+            sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(src.path)
         except OSError as exc:
             key = _input_key(src, "", model_version, args)
             yield Step(src, "error", key, f"{src.name}: cannot read ({exc.strerror})")
