@@ -279,9 +279,10 @@ class Moderator:
         weight = {word: per_word[ids].sum(axis=0) for word, ids in index.items()}
         masks = mask_spans(text)
         mask_credit = sum(cue_part[names.index(n)] for n in ("mask_inner", "mask_edge", "mask_run"))
-        for a, b in masks:
-            weight[text[a:b]] = weight.get(text[a:b], 0.0) + mask_credit / len(masks)
-            spans.setdefault(text[a:b], []).append((a, b))
+        for a, b in masks:   # credit the word that carries the artifact, or the artifact itself
+            key = next((w for w, sp in spans.items() if any(s < b and a < e for s, e in sp)), text[a:b])
+            weight[key] = weight.get(key, 0.0) + mask_credit / len(masks)
+            spans.setdefault(key, []).append((a, b))
         listed = [w for w in weight if w.lower() in offensive_words()]
         for w in listed:
             weight[w] = weight[w] + cue_part[names.index("insult_words")] / len(listed)
