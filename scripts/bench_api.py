@@ -1,18 +1,22 @@
 """Latency and throughput of the real HTTP service: uvicorn, one worker, on 127.0.0.1.
 
 Starts `moderation serve` on a free port in a subprocess, then from this process sends
-sequential requests over one keep-alive httpx connection: single-comment /v1/score calls
+sequential requests over one keep-alive connection (the standard library's http.client,
+with request bodies encoded beforehand, so the client's own cost stays small next to the
+server's; httpx costs about 0.5 ms a request on its own): single-comment /v1/score calls
 and 100-comment batches, drawn from the reader comments of seeds/002 (real comment
 lengths). Prints p50/p99 latency and requests/s for both, comments/s for batches, and
 stops the server. Bounded: fixed counts, and a time limit per phase. A GET /health phase
-first shows what the HTTP stack alone (uvicorn + httpx) costs per request.
+first shows what the HTTP stack alone costs per request.
 
     python scripts/bench_api.py [--single 2000] [--batch 300] [--batch-size 100]
 """
 from __future__ import annotations
 
 import argparse
+import http.client
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -20,7 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,31 +50,51 @@ def start_server(port: int, model: str | None) -> subprocess.Popen:
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def wait_ready(client: httpx.Client, server: subprocess.Popen, timeout: float = 120.0) -> None:
+class Client:
+    """One keep-alive HTTP/1.1 connection; returns (status, body bytes)."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, body: bytes | None) -> tuple[int, bytes]:
+        if body is None:
+            self.conn.request("GET", "/health")
+        else:
+            self.conn.request("POST", "/v1/score", body, {"Content-Type": "application/json"})
+        resp = self.conn.getresponse()
+        return resp.status, resp.read()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"server exited with {server.returncode}:\n{server.stderr.read()}")
         try:
-            if client.get("/health").status_code == 200:
+            client = Client(port)
+            if client.request(None)[0] == 200:
+                client.close()
                 return
-        except httpx.TransportError:
+        except OSError:
             pass
         time.sleep(0.1)
     raise SystemExit(f"server not ready after {timeout:.0f} s")
 
 
-def run(client: httpx.Client, payloads: list[dict | None], time_limit: float) -> tuple[np.ndarray, float]:
+def run(client: Client, payloads: list[bytes | None], time_limit: float) -> tuple[np.ndarray, float]:
     """Send payloads in order (None: GET /health); per-request latencies (s) and total wall time,
     stopping at the time limit."""
     latencies = []
     start = time.perf_counter()
     for payload in payloads:
         t0 = time.perf_counter()
-        r = client.get("/health") if payload is None else client.post("/v1/score", json=payload)
+        status, body = client.request(payload)
         latencies.append(time.perf_counter() - t0)
-        if r.status_code != 200:
-            raise SystemExit(f"unexpected {r.status_code}: {r.text[:300]}")
+        if status != 200:
+            raise SystemExit(f"unexpected {status}: {body[:300]!r}")
         if t0 - start > time_limit:
             print(f"  time limit {time_limit:.0f} s reached after {len(latencies)} requests")
             break
@@ -97,20 +120,24 @@ def main() -> int:
 
     texts = corpus()
     cycle = itertools.cycle(texts)
-    singles = [{"comments": [next(cycle)]} for _ in range(args.single)]
-    batches = [{"comments": [next(cycle) for _ in range(args.batch_size)]} for _ in range(args.batch)]
+    singles = [json.dumps({"comments": [next(cycle)]}).encode() for _ in range(args.single)]
+    batches = [json.dumps({"comments": [next(cycle) for _ in range(args.batch_size)]}).encode()
+               for _ in range(args.batch)]
     mean_chars = np.mean([len(t) for t in texts])
     print(f"corpus: {len(texts)} reader comments from {SEED.name}, mean {mean_chars:.0f} characters")
 
     port = free_port()
     server = start_server(port, args.model)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30.0) as client:
-            wait_ready(client, server)
+        wait_ready(port, server)
+        client = Client(port)
+        try:
             run(client, singles[:200] + batches[:10], args.time_limit)          # warm-up
             report("health", *run(client, [None] * 1000, args.time_limit), 1)   # the HTTP stack's floor
             single = report("single", *run(client, singles, args.time_limit), 1)
             batch = report("batch", *run(client, batches, args.time_limit), args.batch_size)
+        finally:
+            client.close()
     finally:
         server.terminate()
         try:
