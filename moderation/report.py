@@ -27,7 +27,7 @@ from .labels import LABEL_DESCRIPTIONS, LABELS
 
 OUTPUT_FORMATS = ("html", "csv", "jsonl")
 HTML_LIMIT = 2000        # flagged comments listed in report.html (CSV and JSONL hold them all)
-EVIDENCE_LIMIT = HTML_LIMIT  # all of them are explained (Moderator.explain takes ~1 ms a comment)
+EVIDENCE_LIMIT = 500     # of those, how many are explained (Moderator.explain takes ~1 ms a comment)
 CSV_FIELDS = ("source", "line", "line_last", "dom_path", "id", "author", "date", "url", *LABELS,
               "labels", "flagged", "model_version", "text")
 
