@@ -6,7 +6,6 @@ report bad input the same way (file and line number).
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from dataclasses import dataclass, field
@@ -72,7 +71,7 @@ def iter_records(stream: IO[bytes], source: str, fmt: str = "lines", text_column
                 raise InputError(f"{source}: line {n} needs a JSON object with a string `{text_column}` field")
             yield Record(obj[text_column], str(obj.get(id_column, n)), n, {k: obj.get(k) for k in keep if k in obj})
     else:
-        header_line, header = None, None
+        header = None
         # csv needs whole logical records (quoted newlines), so feed it the decoded lines lazily
         line_numbers: list[int] = []
 
@@ -86,7 +85,7 @@ def iter_records(stream: IO[bytes], source: str, fmt: str = "lines", text_column
             for row in reader:
                 n = line_numbers[-1] if line_numbers else 0
                 if header is None:
-                    header, header_line = row, n
+                    header = row
                     if text_column not in header:
                         raise InputError(f"{source}: no `{text_column}` column in the CSV header "
                                          f"(found: {', '.join(header) or 'nothing'}); use --text-column")

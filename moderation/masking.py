@@ -18,7 +18,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 _BOLD = re.compile(r"\*\*(?=\S)[^*\n]{1,80}?(?<=\S)\*\*")

@@ -26,7 +26,7 @@ from . import __version__
 from .data import DEFAULT_DATA_DIR, SOURCES, load_labelled_file, load_pack
 from .labels import LABELS
 from .masking import augment
-from .model import DEFAULT_MODEL_PATH, MODEL_NAME, build_pipeline, manifest_path, sha256_file
+from .model import DEFAULT_MODEL_PATH, build_pipeline, manifest_path, sha256_file
 
 log = logging.getLogger("moderation.train")
 

@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from conftest import SEED_002, needs_data
 from moderation.cli import main
