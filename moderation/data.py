@@ -26,6 +26,7 @@ Extra user files (CSV or JSONL) need a `text` column plus any of `insult`,
 """
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .labels import LABELS
-from .textio import InputError, decode_bytes
+from .textio import InputError, read_text
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -130,9 +131,7 @@ def load_pack(data_dir: str | Path | None = None) -> pd.DataFrame:
 def load_labelled_file(path: str | Path) -> pd.DataFrame:
     """Load a user's labelled CSV or JSONL: `text` plus any of the label columns."""
     path = Path(path)
-    text = decode_bytes(path.read_bytes(), str(path)) if path.is_file() else None
-    if text is None:
-        raise InputError(f"{path}: no such file")
+    text = read_text(path)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         rows = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -144,7 +143,6 @@ def load_labelled_file(path: str | Path) -> pd.DataFrame:
                 raise InputError(f"{path}: line {n} is not valid JSON ({exc.msg})") from None
         df = pd.DataFrame(rows)
     else:
-        import io
         try:
             df = pd.read_csv(io.StringIO(text))
         except pd.errors.ParserError as exc:
