@@ -58,12 +58,31 @@ def repair(text: str) -> str:
     return text
 
 
+def _touched(texts: Sequence[str], joined: str, pattern: re.Pattern) -> set[int]:
+    """Indices of the texts (joined back to back in ``joined``) where ``pattern`` matches.
+
+    One scan of the whole batch in C instead of one call per text; a match that
+    straddles two texts marks both, and the per-text function checks again.
+    """
+    hits = [(m.start(), m.end() - 1) for m in pattern.finditer(joined)]
+    if not hits:
+        return set()
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    where = np.searchsorted(ends, np.asarray(hits).ravel(), side="right")
+    return set(where.tolist())
+
+
 def repair_batch(texts: Sequence[str]) -> list[str]:
-    """:func:`repair` over a batch, skipping the per-text work when the whole batch needs none."""
-    joined = "\x00".join(texts)
-    if "Ã" not in joined and "Â" not in joined and "â" not in joined and unicodedata.is_normalized("NFKC", joined):
-        return list(texts)
-    return [repair(t) for t in texts]
+    """:func:`repair` over a batch, doing the per-text work only where a batch-wide scan says it is needed."""
+    texts = list(texts)
+    joined = "".join(texts)
+    if unicodedata.is_normalized("NFKC", "\x00".join(texts)):   # NUL between texts: no composing across
+        todo = _touched(texts, joined, _MOJIBAKE_TELL)
+    else:
+        todo = set(range(len(texts)))
+    for i in todo:
+        texts[i] = repair(texts[i])
+    return texts
 
 
 def _placeholders(text: str) -> str:
@@ -146,9 +165,11 @@ def fold_batch(texts: Sequence[str], pad: bool = False,
     """
     n = len(texts)
     joined = "".join(texts)
-    low = joined.lower()   # plain substring tests on the whole batch: far cheaper than a regex scan
-    placed = [_placeholders(t) for t in texts] if ("@" in joined or "http" in low or "www." in low) else texts
-    codes = _utf32(joined if placed is texts else "".join(placed))
+    todo = _touched(texts, joined, _MAY_STRIP)
+    placed = list(texts)
+    for i in todo:
+        placed[i] = _placeholders(placed[i])
+    codes = _utf32("".join(placed) if todo else joined)
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, placed), dtype=np.int64, count=n), out=bounds[1:])
     out = np.empty(len(codes) + 2 * n, dtype=np.uint32)

@@ -44,14 +44,19 @@ def corpus(n: int) -> tuple[list[str], str]:
     return (lines * (n // len(lines) + 1))[:n], f"{n} comments: the seed thread repeated (data pack absent)"
 
 
-def throughput(fn, texts: list[str], repeat: int = 3) -> float:
-    """Best of `repeat` runs, in comments per second."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(texts)
-        best = min(best, time.perf_counter() - t0)
-    return len(texts) / best
+def throughput(scorers: dict[str, tuple], rounds: int = 5) -> dict[str, float]:
+    """Comments per second of each scorer, best of `rounds`.
+
+    Rounds are interleaved (every scorer once per round) so that drift in the
+    machine's speed during the run hits all scorers alike and the ratios hold.
+    """
+    best = {name: float("inf") for name in scorers}
+    for _ in range(rounds):
+        for name, (fn, texts) in scorers.items():
+            t0 = time.perf_counter()
+            fn(texts)
+            best[name] = min(best[name], (time.perf_counter() - t0) / len(texts))
+    return {name: 1.0 / t for name, t in best.items()}
 
 
 def main() -> int:
@@ -69,10 +74,28 @@ def main() -> int:
     print(f"corpus: {what}, mean length {np.mean([len(t) for t in texts]):.0f} characters; one core")
     m = Moderator.load()
     m.predict_proba(texts[:100])                      # compile the numba kernels once
-    results: dict[str, float] = {}
-    results["ours: Moderator.predict_proba (3 labels)"] = throughput(m.predict_proba, texts)
-    sub = texts[: max(1000, args.n // 10)]
-    results["ours through the scikit-learn pipeline (same model)"] = throughput(m.pipeline.predict_proba, sub, 1)
+    scorers: dict[str, tuple] = {
+        "ours: Moderator.predict_proba (3 labels)": (m.predict_proba, texts),
+        "ours through the scikit-learn pipeline (same model)": (m.pipeline.predict_proba,
+                                                                texts[: max(1000, args.n // 10)]),
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from profanity_check import predict_prob
+            predict_prob(["warm up"])
+        scorers["alt-profanity-check predict_prob (1 label)"] = (predict_prob, texts)
+    except ImportError:
+        print("alt-profanity-check not installed (pip install -e '.[bench]'); skipped")
+    from moderation.masking import offensive_words
+    words = offensive_words()
+    word = re.compile(r"\w+")
+    scorers["French word list (safetext words, set lookup)"] = (
+        lambda ts: [any(w in words for w in word.findall(t.lower())) for t in ts], texts)
+    scorers["floor: re.findall(r'\\w+', text.lower())"] = (lambda ts: [word.findall(t.lower()) for t in ts], texts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = throughput(scorers)
 
     lat = []
     for t in texts[: args.single]:
@@ -80,26 +103,6 @@ def main() -> int:
         m.predict_proba([t])
         lat.append(time.perf_counter() - t0)
     p50, p99 = np.percentile(lat, 50) * 1e3, np.percentile(lat, 99) * 1e3
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from profanity_check import predict_prob
-            predict_prob(["warm up"])
-            results["alt-profanity-check predict_prob (1 label)"] = throughput(predict_prob, texts)
-    except ImportError:
-        print("alt-profanity-check not installed (pip install -e '.[bench]'); skipped")
-
-    try:
-        from moderation.masking import offensive_words
-        words = offensive_words()
-        word = re.compile(r"\w+")
-        results["French word list (safetext words, set lookup)"] = throughput(
-            lambda ts: [any(w in words for w in word.findall(t.lower())) for t in ts], texts)
-    except ImportError:
-        print("safetext not installed; word-list baseline skipped")
-    floor = re.compile(r"\w+")
-    results["floor: re.findall(r'\\w+', text.lower())"] = throughput(lambda ts: [floor.findall(t.lower()) for t in ts], texts)
 
     ours = results["ours: Moderator.predict_proba (3 labels)"]
     width = max(map(len, results))
