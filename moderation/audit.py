@@ -30,7 +30,7 @@ from .inputs import detect_format, iter_records
 from .labels import LABELS
 from .model import Moderator, sha256_file
 from .report import OUTPUT_FORMATS, display_name, write_outputs
-from .segment import segment_page
+from .segment import SEGMENTER_VERSION, segment_page
 from .textio import InputError, decode_bytes
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -135,7 +135,7 @@ class Step:
 
 
 def _input_key(src: Source, sha: str, model_version: str, args: argparse.Namespace) -> dict:
-    options = "segment" if src.kind == "page" else f"text={args.text_column};id={args.id_column}"
+    options = f"segment={SEGMENTER_VERSION}" if src.kind == "page" else f"text={args.text_column};id={args.id_column}"
     return {"path": str(src.path), "sha256": sha, "model_version": model_version, "options": options}
 
 

@@ -36,6 +36,9 @@ from lxml import html as lxml_html
 
 from moderation.textio import InputError, decode_bytes
 
+#: Bump when segmentation output changes: the audit re-segments pages cached under another version.
+SEGMENTER_VERSION = "1"
+
 FORMATS = ("auto", "text", "html")
 
 

@@ -94,6 +94,15 @@ def test_rerun_skips_inputs_already_scored(seeds_out, capsys):
     assert len(results(seeds_out)) == before[0]       # the report still holds the earlier run's results
 
 
+def test_a_new_segmenter_version_resegments_cached_pages(tmp_path, monkeypatch, capsys):
+    import moderation.audit as audit
+    out = tmp_path / "r"
+    assert cli(["audit", str(SEED_002), "--out", str(out)]) == 0
+    monkeypatch.setattr(audit, "SEGMENTER_VERSION", "test-next")
+    assert cli(["audit", str(SEED_002), "--out", str(out)]) == 0
+    assert last_run(out)["inputs_scored"] == 1 and last_run(out)["inputs_reused"] == 0
+
+
 def test_console_script_in_a_subprocess(tmp_path):
     exe = shutil.which("moderation")
     cmd = [exe] if exe else [sys.executable, "-m", "moderation.cli"]
