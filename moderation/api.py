@@ -477,6 +477,9 @@ def _v1(scorer: Scorer, settings: Settings) -> APIRouter:
         result = segment(body)
         texts = [c.text for c in result.comments]
         request.state.n_comments = len(texts)
+        if len(texts) > settings.max_comments:
+            raise HTTPException(413, f"the page holds {len(texts)} comments; the limit is {settings.max_comments} "
+                                     "(MODERATION_MAX_COMMENTS): use /v1/segment, then /v1/score in batches")
         if settings.log_text:
             request.state.texts = texts
         verdicts = scorer.verdicts(texts)

@@ -166,6 +166,12 @@ def test_too_many_comments(small: TestClient) -> None:
     assert "limit is 3" in r.json()["detail"] and "MODERATION_MAX_COMMENTS" in r.json()["detail"]
 
 
+def test_page_with_too_many_comments(small: TestClient) -> None:
+    page = "".join(f"Merci pour cet article, vraiment utile pour nous tous ({i}) !\n" for i in range(5))
+    r = small.post("/v1/moderate-page", json={"page": page, "format": "text"})
+    assert r.status_code == 413 and "MODERATION_MAX_COMMENTS" in r.json()["detail"]
+
+
 def test_comment_too_long_names_the_item(small: TestClient) -> None:
     r = small.post("/v1/score", json={"comments": ["ok", {"id": "long-one", "text": "x" * 51}]})
     assert r.status_code == 422
