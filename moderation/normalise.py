@@ -25,8 +25,6 @@ from numba import njit
 
 # Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252.
 _MOJIBAKE_TELL = re.compile("[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
-_STRIP = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@\w+", re.IGNORECASE)   # URLs and @handles
-_MAY_STRIP = re.compile(r"http|www\.|@", re.IGNORECASE)                       # cheap test before _STRIP
 
 # Per-character tables over the Basic Multilingual Plane (astral characters pass unchanged).
 _BMP = [chr(i) for i in range(0x10000)]
@@ -35,6 +33,7 @@ IS_ALPHA = np.fromiter((c.isalpha() for c in _BMP), dtype=bool, count=0x10000)
 IS_UPPER = np.fromiter((c.isupper() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE = np.fromiter((c.isspace() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE[:0x20] = True          # control characters (NUL included) count as white space
+IS_HANDLE = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)   # regex \w
 del _BMP
 
 
@@ -85,23 +84,47 @@ def repair_batch(texts: Sequence[str]) -> list[str]:
     return texts
 
 
-def _placeholders(text: str) -> str:
-    return _STRIP.sub(" ", text) if _MAY_STRIP.search(text) else text
-
-
-def _placeholder_sources(text: str) -> np.ndarray:
-    """For each character of ``_placeholders(text)``, its index in ``text``."""
-    parts, last = [], 0
-    for m in _STRIP.finditer(text) if _placeholders(text) != text else ():
-        parts += [np.arange(last, m.start()), [m.start()]]
-        last = m.end()
-    parts.append(np.arange(last, len(text)))
-    return np.concatenate(parts).astype(np.int64)
+@njit(cache=True, nogil=True)
+def _is(codes, k, lower, ch):
+    """codes[k], lower-cased, equals the ASCII code ch."""
+    c = codes[k]
+    return c < 0x10000 and lower[c] == ch
 
 
 @njit(cache=True, nogil=True)
-def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_bounds, letters, upper, src):
-    """Lower-case, squeeze letter runs to two, collapse spaces; count letters and capitals.
+def _link_end(codes, i, s, e, lower, is_space, is_handle):
+    """End of the URL (http://, https://, www. and what follows up to white space) or @handle
+    starting at codes[i], or -1. Links and handles mark where a text came from, not its tone."""
+    c = codes[i]
+    j = -1
+    if c == 64:                                                   # @handle, not inside a word
+        if (i == s or not (codes[i - 1] < 0x10000 and is_handle[codes[i - 1]])) and i + 1 < e:
+            j = i + 1
+            while j < e and codes[j] < 0x10000 and is_handle[codes[j]]:
+                j += 1
+            return j if j > i + 1 else -1
+        return -1
+    if _is(codes, i, lower, 104) and i + 7 < e and _is(codes, i + 1, lower, 116) and _is(codes, i + 2, lower, 116) \
+            and _is(codes, i + 3, lower, 112):                    # http:// or https://
+        k = i + 4
+        if _is(codes, k, lower, 115):
+            k += 1
+        if k + 2 < e and codes[k] == 58 and codes[k + 1] == 47 and codes[k + 2] == 47:
+            j = k + 3
+    elif _is(codes, i, lower, 119) and i + 4 < e and _is(codes, i + 1, lower, 119) and _is(codes, i + 2, lower, 119) \
+            and codes[i + 3] == 46:                               # www.
+        j = i + 4
+    if j < 0 or j >= e or (codes[j] < 0x10000 and is_space[codes[j]]):
+        return -1
+    while j < e and not (codes[j] < 0x10000 and is_space[codes[j]]):
+        j += 1
+    return j
+
+
+@njit(cache=True, nogil=True)
+def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, is_handle, out, out_bounds, letters, upper, src):
+    """Drop links and handles, lower-case, squeeze letter runs to two, collapse spaces;
+    count letters and capitals.
 
     src[o] receives the index (within its own text) of the character that out[o] came from.
     """
@@ -116,8 +139,16 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, out, out_boun
         prev1 = np.uint32(0xFFFFFFFF)
         prev2 = np.uint32(0xFFFFFFFF)
         pending_space = False
-        for i in range(bounds[d], bounds[d + 1]):
+        i = bounds[d] - 1
+        while i + 1 < bounds[d + 1]:
+            i += 1
             c = codes[i]
+            if c == 64 or c == 72 or c == 104 or c == 87 or c == 119:   # @ h H w W: maybe a link
+                j = _link_end(codes, i, bounds[d], bounds[d + 1], lower, is_space, is_handle)
+                if j > 0:
+                    pending_space = o > start
+                    i = j - 1
+                    continue
             if c < 0x10000:
                 if is_space[c]:
                     pending_space = o > start
@@ -161,22 +192,17 @@ def fold_batch(texts: Sequence[str], pad: bool = False,
     Returns (codes, bounds, letters, capitals): text d is codes[bounds[d]:bounds[d+1]]
     (space-padded on both sides when ``pad``), and the letter and capital counts
     of its repaired form, for the shouting cue. ``with_sources`` appends, per
-    output character, its index in the text after URL/handle removal.
+    output character, its index in the repaired text.
     """
     n = len(texts)
-    joined = "".join(texts)
-    todo = _touched(texts, joined, _MAY_STRIP)
-    placed = list(texts)
-    for i in todo:
-        placed[i] = _placeholders(placed[i])
-    codes = _utf32("".join(placed) if todo else joined)
+    codes = _utf32("".join(texts))
     bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, placed), dtype=np.int64, count=n), out=bounds[1:])
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n), out=bounds[1:])
     out = np.empty(len(codes) + 2 * n, dtype=np.uint32)
     out_bounds = np.empty(n + 1, dtype=np.int64)
     letters, upper = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     src = np.empty(len(out), dtype=np.int64)
-    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_UPPER, IS_SPACE, out, out_bounds, letters, upper, src)
+    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_UPPER, IS_SPACE, IS_HANDLE, out, out_bounds, letters, upper, src)
     end = out_bounds[-1]
     return (out[:end], out_bounds, letters, upper) + ((src[:end],) if with_sources else ())
 
@@ -193,13 +219,12 @@ def normalise(text: str) -> str:
 def normalise_with_offsets(text: str) -> tuple[str, np.ndarray]:
     """:func:`normalise` plus, for each of its characters, the index of its source in ``text``.
 
-    Exact through URL/handle removal and the per-character steps; through a
-    mojibake or NFKC repair (rare) it aligns with difflib, or proportionally
-    for very long texts, which is close enough to highlight evidence.
+    Exact through the compiled pass; through a mojibake or NFKC repair (rare)
+    it aligns with difflib, or proportionally for very long texts, which is
+    close enough to highlight evidence.
     """
     repaired = repair(text)
     codes, _, _, _, src = fold_batch([repaired], with_sources=True)
-    src = _placeholder_sources(repaired)[src] if len(src) else src
     if repaired != text:
         src = _repair_sources(text, repaired)[src]
     return _text(codes), np.clip(src, 0, max(len(text) - 1, 0))
