@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .labels import LABEL_DESCRIPTIONS, LABELS
-from .textio import InputError
+from .textio import InputError, json_line
 
 EPILOG = "labels:\n" + "\n".join(f"  {k:<10} {v}" for k, v in LABEL_DESCRIPTIONS.items())
 
@@ -55,7 +55,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                    "labels": [lab for lab, on in zip(moderator.labels, f) if on], "flagged": bool(f.any())}
             if args.explain:
                 row["evidence"] = {lab: [e.to_dict() for e in ev] for lab, ev in moderator.explain(rec.text).items()}
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_line(row))
         batch.clear()
 
     try:
@@ -100,7 +100,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     result = segment_page(decode_bytes(data, name), format=args.format)
     if args.jsonl:
         for c in result.comments:
-            sys.stdout.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(c.to_dict()))
     else:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     return 0

@@ -12,17 +12,16 @@ from __future__ import annotations
 import csv
 import heapq
 import html
-import json
 import os
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import orjson
 from sqlalchemy.engine import Connection, Row
 
 from . import store
+from .textio import json_line
 from .labels import LABEL_DESCRIPTIONS, LABELS
 
 OUTPUT_FORMATS = ("html", "csv", "jsonl")
@@ -31,15 +30,6 @@ EVIDENCE_LIMIT = 500     # of those, how many are explained (Moderator.explain t
 CSV_FIELDS = ("source", "line", "line_last", "dom_path", "id", "author", "date", "url", *LABELS,
               "labels", "flagged", "model_version", "text")
 
-_JSON = json.JSONEncoder(ensure_ascii=False)
-
-
-def _json_line(rec: Mapping[str, Any]) -> str:
-    """One JSONL line; orjson is ~5x faster, json takes what it refuses (lone surrogates)."""
-    try:
-        return orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE).decode()
-    except TypeError:
-        return _JSON.encode(rec) + "\n"
 
 Explainer = Callable[[list[str]], list[dict[str, list[dict]]]]
 
@@ -103,7 +93,7 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
             name = names.get(row.path) or names.setdefault(row.path, display_name(row.path))
             rec = result_record(row, scores, labels, name)
             if "jsonl" in fh and (labels or every_comment):
-                fh["jsonl"].write(_json_line(rec))
+                fh["jsonl"].write(json_line(rec))
             if labels:
                 if csv_out:
                     csv_out.writerow([" ".join(labels) if k == "labels" else rec[k] for k in CSV_FIELDS])

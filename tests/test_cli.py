@@ -171,3 +171,10 @@ def test_segment_command_refuses_binary(tmp_path, capsys):
     page.write_bytes(b"\x00\x01\x02GIF89a")
     code, _, err = run_cli(["segment", str(page)], capsys)
     assert code == 2 and "binary" in err
+
+
+def test_score_writes_lone_surrogates_from_json_input(tmp_path, capsys):
+    src = tmp_path / "odd.jsonl"
+    src.write_text('{"id": "a\\ud800", "text": "bonjour \\ud800 toi"}\n', encoding="utf-8")
+    code, out, _ = run_cli(["score", str(src)], capsys)
+    assert code == 0 and json.loads(out)["flagged"] is False
