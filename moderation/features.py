@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .masking import mask_counts, offensive_words
-from .normalise import fold_batch, normalise, repair
+from .normalise import fold_batch, repair, split_batch
 
 _U64 = np.uint64
 _R = 0x100000001B3                       # odd multiplier of the prefix hash
@@ -162,7 +162,8 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def _batches(self, texts: Iterable[str]):
         texts = list(texts)
         for i in range(0, len(texts), self.batch_size):
-            yield i, [normalise(t) for t in texts[i:i + self.batch_size]]
+            codes, bounds, _, _ = fold_batch([repair(t) for t in texts[i:i + self.batch_size]])
+            yield i, split_batch(codes, bounds)
 
     def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":
         df = np.zeros(self.n_columns, dtype=np.int64)
@@ -229,8 +230,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         texts = list(texts)
         n = len(texts)
         repaired = [repair(t) for t in texts]
-        _, _, letters, upper = fold_batch(repaired)
-        normalised = [normalise(t) for t in texts]
+        codes, bounds, letters, upper = fold_batch(repaired)
+        normalised = split_batch(codes, bounds)
         occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
         flags = self.word_flags_[occ.word_column]
         lexicon = np.bincount(occ.word_doc, (flags & WORD_LEXICON) > 0, minlength=n)

@@ -216,6 +216,11 @@ def normalise(text: str) -> str:
     return _text(fold_batch([repair(text)])[0])
 
 
+def split_batch(codes: np.ndarray, bounds: np.ndarray) -> list[str]:
+    """The texts of a :func:`fold_batch` result, one string each."""
+    return [_text(codes[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def normalise_with_offsets(text: str) -> tuple[str, np.ndarray]:
     """:func:`normalise` plus, for each of its characters, the index of its source in ``text``.
 
