@@ -10,6 +10,13 @@ in fewer than ``min_df`` training documents get IDF 0 and so drop out, like a
 pruned vocabulary. Rows are L1-normalised: the norm is then a plain sum over
 n-gram occurrences, which is what lets `moderation.model` score a comment as
 one gather and one sum, with no per-document grouping.
+
+With ``vectors`` set, each row also carries the sum of its words' pretrained
+French word vectors (`moderation.wordvectors`), divided by the same L1 norm.
+That keeps the model linear in n-gram counts, so each word's vector part folds
+into its column of the scoring table (`NgramTfidf.fold`) and costs nothing at
+scoring time, while words the training data never showed still score by
+their neighbours in the vector space.
 """
 from __future__ import annotations
 
@@ -143,16 +150,25 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, char_ngrams: tuple[int, int] = (2, 5), word_ngrams: tuple[int, int] = (1, 2),
-                 n_bits: int = 20, min_df: int = 2, batch_size: int = 4096):
+                 n_bits: int = 20, min_df: int = 2, batch_size: int = 4096,
+                 vectors: str | None = None, vector_scale: float = 0.3):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.n_bits = n_bits
         self.min_df = min_df
         self.batch_size = batch_size
+        self.vectors = vectors
+        self.vector_scale = vector_scale
 
     @property
     def n_columns(self) -> int:
         return 1 << self.n_bits
+
+    @property
+    def n_features_out(self) -> int:
+        """Hashed n-gram columns, then the word-vector dimensions (if any)."""
+        vecs = getattr(self, "vectors_", None)
+        return self.n_columns + (0 if vecs is None else vecs.shape[1])
 
     def hasher(self) -> _Hasher:
         if getattr(self, "_hasher", None) is None:
@@ -168,16 +184,83 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":
         df = np.zeros(self.n_columns, dtype=np.int64)
         n_docs = 0
+        index, vectors = self._fit_vectors() if self.vectors else (None, None)
+        used = np.zeros(0 if vectors is None else len(vectors))
         for _, batch in self._batches(texts):
             occ = self.hasher().occurrences(batch)
             pairs = np.unique(occ.doc * self.n_columns + occ.column)
             df += np.bincount(pairs % self.n_columns, minlength=self.n_columns)
             n_docs += len(batch)
+            if vectors is not None:
+                rows = index[occ.column]
+                used += np.bincount(rows[rows >= 0], minlength=len(vectors))
         idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
         idf[df < self.min_df] = 0.0
         self.idf_ = idf
         self.n_documents_ = n_docs
+        self.vector_index_, self.vectors_ = index, None
+        if vectors is not None:
+            # centred on the training text's average word vector: an empty comment (no words) then
+            # sits at the average rather than far off along the direction all vectors share
+            mean = used @ vectors.astype(np.float64) / max(used.sum(), 1.0)
+            self.vectors_ = (vectors - mean).astype(np.float16)
         return self
+
+    def _fit_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Column -> row of `vectors_` for every word of the vector vocabulary (-1: none).
+
+        Vocabulary words go through our own normalisation, so they land in the
+        columns our tokens hash to; when several fold together (or collide), the
+        lower-case spelling and then the most frequent (lowest row) wins.
+        `fit` centres the vectors and stores them as float16 (half the model file).
+        """
+        from .wordvectors import load_word_vectors
+
+        words, rows, vectors = load_word_vectors(self.vectors)
+        order = np.lexsort((rows, np.array([w != w.lower() for w in words])))
+        rows = rows[order]
+        codes, bounds, _, _ = fold_batch([repair(words[i]) for i in order])
+        folded = split_batch(codes, bounds)
+        occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(folded)
+        one_word = np.bincount(occ.word_doc, minlength=len(folded)) == 1
+        word_char = np.zeros(len(codes), dtype=np.int64)
+        bmp = codes < 0x10000
+        word_char[bmp] = IS_WORD[codes[bmp]]
+        total = np.concatenate(([0], np.cumsum(word_char)))
+        length = np.diff(bounds)
+        keep = np.flatnonzero(one_word & (length > 0) & (total[bounds[1:]] - total[bounds[:-1]] == length))
+        column = np.full(len(folded), -1, dtype=np.int64)
+        column[occ.word_doc] = occ.word_column
+        index = np.full(self.n_columns, -1, dtype=np.int32)
+        cols = column[keep]
+        first = np.unique(cols, return_index=True)[1]          # first (best) word per column
+        used, remap = np.unique(rows[keep][first], return_inverse=True)
+        index[cols[first]] = remap
+        return index, vectors[used]
+
+    def _vector_part(self, occ: Occurrences, n_docs: int, norm: np.ndarray) -> sp.csr_matrix:
+        """Per document: its n-grams' word vectors summed (every occurrence whose column has one) / norm."""
+        rows = self.vector_index_[occ.column]
+        has = rows >= 0
+        counts = sp.csr_matrix((np.ones(int(has.sum())), (occ.doc[has], rows[has])),
+                               shape=(n_docs, len(self.vectors_)))
+        summed = counts @ self.vectors_.astype(np.float64)
+        return sp.csr_matrix(summed * (self.vector_scale / norm)[:, None])
+
+    def fold(self, coef: np.ndarray) -> np.ndarray:
+        """(n_columns, n_labels): what one occurrence of each column adds to each label's logit x norm.
+
+        ``coef`` holds the labels' coefficients over this transformer's output
+        columns; IDF x coefficient, plus the column's word vector . coefficients.
+        """
+        check_is_fitted(self, "idf_")
+        n = self.n_columns
+        table = (coef[:, :n] * self.idf_).T
+        if getattr(self, "vectors_", None) is not None:
+            per_row = self.vectors_.astype(np.float64) @ coef[:, n:].T * self.vector_scale
+            has = self.vector_index_ >= 0
+            table[has] += per_row[self.vector_index_[has]]
+        return table
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         check_is_fitted(self, "idf_")
@@ -189,9 +272,12 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             x.sum_duplicates()
             norm = np.asarray(x.sum(axis=1)).ravel()
             norm[norm == 0] = 1.0
-            blocks.append(sp.diags(1.0 / norm) @ x)
+            x = sp.diags(1.0 / norm) @ x
+            if getattr(self, "vectors_", None) is not None:
+                x = sp.hstack([x, self._vector_part(occ, len(batch), norm)])
+            blocks.append(x)
         if not blocks:
-            return sp.csr_matrix((0, self.n_columns))
+            return sp.csr_matrix((0, self.n_features_out))
         return sp.vstack(blocks).tocsr()
 
     def __getstate__(self):

