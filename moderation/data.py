@@ -4,6 +4,10 @@ THE LABEL MAPPING (the only place it is written; README and manifest quote it)
 -----------------------------------------------------------------------------
 A value of NaN means "this source says nothing about this label": the row does
 not train, and is not used to evaluate, that label (no silent zeros).
+An insult is hostile (DESIGN.md: "insults are hostile"), so every row of the
+pack with insult 1 has hostility 1, whatever the source's own aggression field
+says (this changes cyberado rows tagged name-calling but "not aggressive", and
+jigsaw rows tagged insult but not toxic). A user's own files keep their labels.
 
 | source file | insult | hostility |
 |---|---|---|
@@ -46,11 +50,13 @@ NAN = np.nan
 def _frame(text, insult, hostility, source: str, group) -> pd.DataFrame:
     text = pd.Series(np.asarray(text, dtype=object)).fillna("").astype(str)
     n = len(text)
+    insult = np.broadcast_to(np.asarray(insult, dtype=float), n)
+    hostility = np.where(insult == 1, 1.0, np.broadcast_to(np.asarray(hostility, dtype=float), n))
     df = pd.DataFrame({
         "text": text,
-        "insult": np.broadcast_to(np.asarray(insult, dtype=float), n),
+        "insult": insult,
         "masked": NAN,
-        "hostility": np.broadcast_to(np.asarray(hostility, dtype=float), n),
+        "hostility": hostility,
         "source": source,
         "group": np.asarray(group, dtype=str),
     })

@@ -156,6 +156,7 @@ def test_data_pack_loads_every_source_with_its_mapping():
     assert df.loc[df["source"] == "superset", "insult"].isna().all()        # says nothing about insults
     assert df.loc[df["source"] == "toxifrench", "hostility"].isna().any()    # annotator disagreement -> unknown
     assert df["masked"].isna().all()                                          # derived later, from the text
+    assert (df.loc[df["insult"] == 1, "hostility"] == 1).all()               # insults are hostile
 
 
 def test_segment_command_on_the_seed_pages(capsys):
