@@ -4,7 +4,7 @@ For every comment it hashes the character n-grams, words and word bigrams
 exactly as `moderation.features` does with numpy (same polynomial hash, same
 column mixing), looks each column up in the folded table built by
 `moderation.model.FastScorer` (IDF and the three labels' IDF x coefficient),
-sums, and counts the cue features' words, capitals and exclamation marks.
+adds each word's word-vector weights, sums, and counts the cue features' words, capitals and exclamation marks.
 No sparse matrix is built, so the cost is a few nanoseconds per n-gram.
 numba (a maintained JIT compiler) beats a C extension of our own here: no
 build step, and the same Python source is the specification.
@@ -28,12 +28,14 @@ def _column(h, kind, mix, shift):
 
 
 @njit(cache=True, nogil=True)
-def score_kernel(codes, bounds, table, word_flags, is_word, char_lo, char_hi, word_lo, word_hi,
-                 n_bits, k_char, k_word, k_bigram, sums, lexicon, second, exclaim):
+def score_kernel(codes, bounds, table, word_index, word_weights, word_flags, is_word, char_lo, char_hi,
+                 word_lo, word_hi, n_bits, k_char, k_word, k_bigram, sums, lexicon, second, exclaim):
     """Fill sums[d, :] (table rows summed over comment d's n-grams) and the word cue counts.
 
     ``codes`` holds the padded normalised comments back to back; comment d is
-    ``codes[bounds[d]:bounds[d + 1]]``.
+    ``codes[bounds[d]:bounds[d + 1]]``. Each word whose column has a word vector
+    (``word_index[col] >= 0``; an empty ``word_index`` means none do) also adds
+    that vector's row of ``word_weights`` to the label sums.
     """
     r = np.uint64(_R)
     mix = np.uint64(_MIX)
@@ -75,6 +77,11 @@ def score_kernel(codes, bounds, table, word_flags, is_word, char_lo, char_hi, wo
                     lexicon[d] += 1
                 if flag & WORD_SECOND_PERSON:
                     second[d] += 1
+                if len(word_index) > 0:
+                    v = word_index[wcol]
+                    if v >= 0:
+                        for j in range(1, n_out):
+                            sums[d, j] += word_weights[v, j - 1]
                 if word_lo <= 1 <= word_hi:
                     for j in range(n_out):
                         sums[d, j] += table[wcol, j]

@@ -13,10 +13,12 @@ one gather and one sum, with no per-document grouping.
 
 With ``vectors`` set, each row also carries the sum of its words' pretrained
 French word vectors (`moderation.wordvectors`), divided by the same L1 norm.
-That keeps the model linear in n-gram counts, so each word's vector part folds
-into its column of the scoring table (`NgramTfidf.fold`) and costs nothing at
-scoring time, while words the training data never showed still score by
-their neighbours in the vector space.
+That keeps the model linear in word counts, so each word's vector part folds
+into one weight per label (`NgramTfidf.word_vector_weights`) and costs one
+lookup per word at scoring time, while words the training data never showed
+still score by their neighbours in the vector space. Only whole words look up
+vectors, never character n-grams: they share the hashed columns, and a
+character n-gram that collides with a word's column must not carry its vector.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ _SEP = "\x00"                            # document separator inside a batch
 IS_WORD = np.fromiter((chr(i).isalnum() for i in range(0x10000)), dtype=bool, count=0x10000)
 IS_WORD[[ord("_"), ord("*")]] = True
 
+_EMPTY = np.zeros(0, dtype=np.int64)
 WORD_LEXICON, WORD_SECOND_PERSON = 1, 2     # bit flags in CueFeatures.word_flags_
 SECOND_PERSON = ("tu", "toi", "te", "t", "ta", "ton", "tes", "vous", "vos", "votre")
 
@@ -58,7 +61,9 @@ def _powers(base: int, n: int) -> np.ndarray:
 class Occurrences:
     """Every n-gram occurrence of a batch: its column, document, and [start, end) in the padded text.
 
-    ``word_column``/``word_doc`` repeat the single-word occurrences for the cue features.
+    ``word_column``/``word_doc`` repeat the single-word occurrences for the cue
+    features and word vectors (``word_start``/``word_end`` their spans, when
+    positions were asked for).
     """
     column: np.ndarray
     doc: np.ndarray
@@ -66,6 +71,8 @@ class Occurrences:
     end: np.ndarray
     word_column: np.ndarray
     word_doc: np.ndarray
+    word_start: np.ndarray
+    word_end: np.ndarray
 
 
 class _Hasher:
@@ -138,7 +145,8 @@ class _Hasher:
                 emit(self._column(bh, _KIND_BIGRAM), w_doc[same], w_start[same], w_end[same + 1])
 
         cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        return Occurrences(cat(cols), cat(docs), cat(starts), cat(ends), w_col, w_doc)
+        ws, we = (w_start - doc_start[w_doc], w_end - doc_start[w_doc]) if positions else (_EMPTY, _EMPTY)
+        return Occurrences(cat(cols), cat(docs), cat(starts), cat(ends), w_col, w_doc, ws, we)
 
 
 class NgramTfidf(TransformerMixin, BaseEstimator):
@@ -192,7 +200,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             df += np.bincount(pairs % self.n_columns, minlength=self.n_columns)
             n_docs += len(batch)
             if vectors is not None:
-                rows = index[occ.column]
+                rows = index[occ.word_column]
                 used += np.bincount(rows[rows >= 0], minlength=len(vectors))
         idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
         idf[df < self.min_df] = 0.0
@@ -239,28 +247,35 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         return index, vectors[used]
 
     def _vector_part(self, occ: Occurrences, n_docs: int, norm: np.ndarray) -> sp.csr_matrix:
-        """Per document: its n-grams' word vectors summed (every occurrence whose column has one) / norm."""
-        rows = self.vector_index_[occ.column]
+        """Per document: its words' vectors summed (every word whose column has one) / norm."""
+        rows = self.vector_index_[occ.word_column]
         has = rows >= 0
-        counts = sp.csr_matrix((np.ones(int(has.sum())), (occ.doc[has], rows[has])),
+        counts = sp.csr_matrix((np.ones(int(has.sum())), (occ.word_doc[has], rows[has])),
                                shape=(n_docs, len(self.vectors_)))
         summed = counts @ self.vectors_.astype(np.float64)
         return sp.csr_matrix(summed * (self.vector_scale / norm)[:, None])
 
     def fold(self, coef: np.ndarray) -> np.ndarray:
-        """(n_columns, n_labels): what one occurrence of each column adds to each label's logit x norm.
+        """(n_columns, n_labels): IDF x coefficient, what one occurrence of each column adds to a logit x norm.
 
-        ``coef`` holds the labels' coefficients over this transformer's output
-        columns; IDF x coefficient, plus the column's word vector . coefficients.
+        ``coef`` holds the labels' coefficients over this transformer's output columns.
         """
         check_is_fitted(self, "idf_")
-        n = self.n_columns
-        table = (coef[:, :n] * self.idf_).T
-        if getattr(self, "vectors_", None) is not None:
-            per_row = self.vectors_.astype(np.float64) @ coef[:, n:].T * self.vector_scale
-            has = self.vector_index_ >= 0
-            table[has] += per_row[self.vector_index_[has]]
-        return table
+        return (coef[:, :self.n_columns] * self.idf_).T
+
+    def word_vector_weights(self, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What one occurrence of a word adds to each logit x norm through its vector.
+
+        Returns (``vector_index_``, (n_vectors, n_labels) weights): a word in
+        column c adds ``weights[vector_index_[c]]`` when that index is >= 0.
+        Without vectors, an empty index and no weights.
+        """
+        check_is_fitted(self, "idf_")
+        n_labels = coef.shape[0]
+        if getattr(self, "vectors_", None) is None:
+            return np.zeros(0, dtype=np.int32), np.zeros((0, n_labels))
+        weights = self.vectors_.astype(np.float64) @ coef[:, self.n_columns:].T * self.vector_scale
+        return self.vector_index_, weights
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         check_is_fitted(self, "idf_")

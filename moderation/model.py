@@ -114,9 +114,11 @@ class FastScorer:
     """Scores a batch with the trained pipeline's exact arithmetic, without building the matrix.
 
     Every TF-IDF column's IDF weight and its three (calibrated) coefficients are
-    folded into one table, so a comment costs one pass of `fastpath.score_kernel`:
-    hash each n-gram, add its table row, divide by the L1 norm (the summed IDFs),
-    then add the cue features' part. Same numbers as ``pipeline.predict_proba``.
+    folded into one table, and each word vector's dot product with the
+    coefficients into a small second one, so a comment costs one pass of
+    `fastpath.score_kernel`: hash each n-gram, add its table row (and for a word,
+    its vector's row), divide by the L1 norm (the summed IDFs), then add the
+    cue features' part. Same numbers as ``pipeline.predict_proba``.
     """
 
     def __init__(self, pipeline: Pipeline):
@@ -131,6 +133,8 @@ class FastScorer:
         self.table = np.empty((n_cols, 1 + len(scale)), dtype=np.float32)
         self.table[:, 0] = self.tfidf.idf_
         self.table[:, 1:] = self.tfidf.fold(coef[:, :n_out])
+        self.word_index, weights = self.tfidf.word_vector_weights(coef[:, :n_out])
+        self.word_weights = weights.astype(np.float32)
         self.cue_coef = coef[:, n_out:].T
         self.intercept = clf.intercept_ * scale + shift
 
@@ -143,7 +147,8 @@ class FastScorer:
         lexicon, second, exclaim = np.zeros(n), np.zeros(n), np.zeros(n)
         lo, hi = self.tfidf.char_ngrams
         wlo, whi = self.tfidf.word_ngrams
-        fastpath.score_kernel(codes, bounds, self.table, self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
+        fastpath.score_kernel(codes, bounds, self.table, self.word_index, self.word_weights,
+                              self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
                               self.tfidf.n_bits, fastpath.K_CHAR, fastpath.K_WORD, fastpath.K_BIGRAM,
                               sums, lexicon, second, exclaim)
         return sums, cue_matrix(repaired, letters, upper, lexicon, second, exclaim)
@@ -268,7 +273,12 @@ class Moderator:
         occ = fast.tfidf.hasher().occurrences([norm_text], positions=True)
         total_idf = fast.table[occ.column, 0].sum() or 1.0
         words = [(m.start(), m.end(), m.group()) for m in _WORD_SPAN.finditer(norm_text)]
-        per_word = self._share_among_words(occ, words, fast.table[occ.column, 1:] / total_idf)
+        per_word = self._share_among_words(occ.start, occ.end, words, fast.table[occ.column, 1:] / total_idf)
+        if len(fast.word_index):                                # word vectors: credited to their word
+            v = fast.word_index[occ.word_column]
+            has = v >= 0
+            per_word += self._share_among_words(occ.word_start[has], occ.word_end[has], words,
+                                                fast.word_weights[v[has]] / total_idf)
         cue_part = fast.features([text])[1][0][:, None] * fast.cue_coef          # (7 cues, labels)
         names = CueFeatures.names
         # candidate evidence: each distinct word (all its spans) and each masking artifact
@@ -300,14 +310,15 @@ class Moderator:
         return out
 
     @staticmethod
-    def _share_among_words(occ, words: list[tuple[int, int, str]], contrib: np.ndarray) -> np.ndarray:
-        """Split each n-gram's contributions (one column per label) evenly over the words it overlaps."""
+    def _share_among_words(start: np.ndarray, end: np.ndarray, words: list[tuple[int, int, str]],
+                           contrib: np.ndarray) -> np.ndarray:
+        """Split each n-gram's contributions (one column per label) evenly over the words its span overlaps."""
         per_word = np.zeros((len(words) + 1, contrib.shape[1]))
         if not words:
             return per_word
         starts = np.array([w[0] for w in words])
         ends = np.array([w[1] for w in words])
-        a, b = occ.start - 1, occ.end - 1                     # occurrence spans, unpadded
+        a, b = start - 1, end - 1                             # occurrence spans, unpadded
         lo = np.searchsorted(ends, a, side="right")           # first word ending after a
         hi = np.searchsorted(starts, b, side="left") - 1      # last word starting before b
         ok = lo <= hi

