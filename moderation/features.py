@@ -274,7 +274,10 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         n_labels = coef.shape[0]
         if getattr(self, "vectors_", None) is None:
             return np.zeros(0, dtype=np.int32), np.zeros((0, n_labels))
-        weights = self.vectors_.astype(np.float64) @ coef[:, self.n_columns:].T * self.vector_scale
+        along = coef[:, self.n_columns:].T * self.vector_scale
+        weights = np.empty((len(self.vectors_), n_labels))
+        for a in range(0, len(self.vectors_), 2048):         # in slices: no float64 copy of all vectors
+            weights[a:a + 2048] = self.vectors_[a:a + 2048].astype(np.float64) @ along
         return self.vector_index_, weights
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
