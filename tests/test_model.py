@@ -40,6 +40,15 @@ def test_abusive_seed_comments_flagged_polite_ones_not(moderator, seed_lines):
     assert not flags[2].any() and not flags[3].any()
 
 
+def test_an_insult_the_training_data_never_shows_is_caught_through_its_word_vector(moderator):
+    # "sagouin" appears in no file of the data pack: only its word vector can carry it
+    insult = moderator.labels.index("insult")
+    rude, plain = "Quel sagouin ce ministre", "Quel citoyen ce ministre"
+    flags = moderator.flags(moderator.predict_proba([rude, plain]))
+    assert flags[0, insult] and not flags[1].any()
+    assert moderator.explain(rude)["insult"][0].ngram == "sagouin"
+
+
 def test_score_returns_one_mapping_per_text_and_handles_empty(moderator):
     out = moderator.score(["", "   ", "Bonjour", "🙂" * 3])
     assert len(out) == 4 and all(set(o) == {"insult", "masked", "hostility"} for o in out)
