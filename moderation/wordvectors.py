@@ -3,8 +3,8 @@
 The package (on PyPI, LGPL-LR) ships fastText CBOW vectors trained by
 Explosion on OSCAR Common Crawl and Wikipedia: 500,000 words mapped onto 20,000
 distinct 300-dimensional vectors. Words the data pack never shows ("sagouin",
-"vermines") still land near words it does ("ordures"), which is what lets a
-model trained on tweets and teen chats carry over to other sites.
+"salopard", "crapule") still get insult weight from the words near them, which
+is what helps a model trained on tweets and teen chats carry over to other sites.
 
 We read the package's three vocabulary files directly: ``vectors`` (a NumPy
 array), ``key2row`` (msgpack map of string hash to row) and ``strings.json``
