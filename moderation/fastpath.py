@@ -4,7 +4,8 @@ For every comment it hashes the character n-grams, words and word bigrams
 exactly as `moderation.features` does with numpy (same polynomial hash, same
 column mixing), looks each column up in the folded table built by
 `moderation.model.FastScorer` (IDF and the three labels' IDF x coefficient),
-adds each word's word-vector weights, sums, and counts the cue features' words, capitals and exclamation marks.
+adds each word's word-vector weights, sums, and counts the cue features'
+words, capitals and exclamation marks.
 No sparse matrix is built, so the cost is a few nanoseconds per n-gram.
 numba (a maintained JIT compiler) beats a C extension of our own here: no
 build step, and the same Python source is the specification.

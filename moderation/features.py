@@ -250,9 +250,9 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         """Per document: its words' vectors summed (every word whose column has one) / norm."""
         rows = self.vector_index_[occ.word_column]
         has = rows >= 0
-        counts = sp.csr_matrix((np.ones(int(has.sum())), (occ.word_doc[has], rows[has])),
-                               shape=(n_docs, len(self.vectors_)))
-        summed = counts @ self.vectors_.astype(np.float64)
+        used, col = np.unique(rows[has], return_inverse=True)    # only the vectors this batch uses
+        counts = sp.csr_matrix((np.ones(len(col)), (occ.word_doc[has], col)), shape=(n_docs, len(used)))
+        summed = counts @ self.vectors_[used].astype(np.float64)
         return sp.csr_matrix(summed * (self.vector_scale / norm)[:, None])
 
     def fold(self, coef: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from . import __version__
 from .data import DEFAULT_DATA_DIR, SOURCES, load_labelled_file, load_pack
+from .features import CueFeatures
 from .labels import LABELS
 from .masking import augment
 from .model import DEFAULT_MODEL_PATH, build_pipeline, manifest_path, sha256_file
@@ -136,6 +137,18 @@ def fit_pipeline(df: pd.DataFrame, rows: np.ndarray | None = None, C: float = 10
     return pipe
 
 
+def describe_features(pipeline) -> str:
+    """One line for the manifest, read off the fitted transformers."""
+    tfidf = pipeline.named_steps["features"].transformer_list[0][1]
+    (clo, chi), (wlo, whi) = tfidf.char_ngrams, tfidf.word_ngrams
+    text = (f"word {wlo}-{whi} grams + char {clo}-{chi} grams, hashed to 2**{tfidf.n_bits} columns, TF-IDF, "
+            f"L1 rows; ")
+    if getattr(tfidf, "vectors_", None) is not None:
+        text += (f"sum of {tfidf.vectors} word vectors ({tfidf.vectors_.shape[1]}) / the same L1 norm, "
+                 f"x {tfidf.vector_scale}; ")
+    return text + f"{len(CueFeatures.names)} cue features"
+
+
 def fit_model(df: pd.DataFrame, C: float = 100.0, progress=log.info) -> TrainResult:
     """Fit on the train split, calibrate and pick thresholds on calibration, measure on test."""
     t0 = time.perf_counter()
@@ -204,8 +217,7 @@ def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | 
         "split": result.counts,
         "metrics": result.metrics,
         "training": {"seed": SEED, "C": result.pipeline.named_steps["classifier"].C,
-                     "features": ("word 1-2 grams + char 2-5 grams, hashed to 2**20 columns, TF-IDF, L1 rows; "
-                                  "sum of fr_core_news_md word vectors (300) / the same L1 norm, x 0.3; 7 cue features")},
+                     "features": describe_features(result.pipeline)},
     }
     manifest.update(extra_manifest or {})
     atomic_write(manifest_path(out), lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
