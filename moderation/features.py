@@ -229,14 +229,12 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         rows = rows[order]
         codes, bounds, _, _ = fold_batch([repair(words[i]) for i in order])
         folded = split_batch(codes, bounds)
-        occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(folded)
-        one_word = np.bincount(occ.word_doc, minlength=len(folded)) == 1
-        word_char = np.zeros(len(codes), dtype=np.int64)
-        bmp = codes < 0x10000
-        word_char[bmp] = IS_WORD[codes[bmp]]
-        total = np.concatenate(([0], np.cumsum(word_char)))
-        length = np.diff(bounds)
-        keep = np.flatnonzero(one_word & (length > 0) & (total[bounds[1:]] - total[bounds[:-1]] == length))
+        occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(folded, positions=True)
+        # keep entries that fold to one token spanning all of it (" token ": it starts at 1)
+        n_tokens = np.bincount(occ.word_doc, minlength=len(folded))
+        whole = np.zeros(len(folded), dtype=bool)
+        whole[occ.word_doc] = (occ.word_start == 1) & (occ.word_end == np.diff(bounds)[occ.word_doc] + 1)
+        keep = np.flatnonzero((n_tokens == 1) & whole)
         column = np.full(len(folded), -1, dtype=np.int64)
         column[occ.word_doc] = occ.word_column
         index = np.full(self.n_columns, -1, dtype=np.int32)

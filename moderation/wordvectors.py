@@ -30,31 +30,12 @@ class VectorsError(RuntimeError):
     """The word-vector package is missing or unreadable."""
 
 
-def murmur64a(data: bytes, seed: int = 1) -> int:
-    """MurmurHash64A, as spaCy's StringStore hashes strings (seed 1); the reference for the batch version."""
-    m, r = 0xC6A4A7935BD1E995, 47
-    n = len(data)
-    h = (seed ^ (n * m)) & _M64
-    blocks = n // 8
-    for i in range(blocks):
-        k = int.from_bytes(data[8 * i:8 * i + 8], "little")
-        k = (k * m) & _M64
-        k ^= k >> r
-        k = (k * m) & _M64
-        h ^= k
-        h = (h * m) & _M64
-    tail = data[8 * blocks:]
-    if tail:
-        h ^= int.from_bytes(tail, "little")
-        h = (h * m) & _M64
-    h ^= h >> r
-    h = (h * m) & _M64
-    h ^= h >> r
-    return h
-
-
 def murmur64a_batch(items: list[bytes], seed: int = 1) -> np.ndarray:
-    """`murmur64a` of many byte strings at once: strings of one length are hashed as one array."""
+    """MurmurHash64A of many byte strings, as spaCy's StringStore hashes them (seed 1).
+
+    Strings of one length are hashed together as one array; tests check it
+    against a plain scalar implementation and against values spaCy printed.
+    """
     m, r = np.uint64(0xC6A4A7935BD1E995), np.uint64(47)
     lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
     out = np.empty(len(items), dtype=np.uint64)

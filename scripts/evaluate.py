@@ -70,7 +70,8 @@ def leave_one_source_out(df, fit) -> dict:
             if len(np.unique(y)) < 2:
                 continue
             p = P[known, k] if P.ndim == 2 else P[known]
-            out[lab][source] = {"rows": int(known.sum()), "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, p)), 4),
+            out[lab][source] = {"rows": int(known.sum()), "positives": int(y.sum()),
+                                "roc_auc": round(float(roc_auc_score(y, p)), 4),
                                 "average_precision": round(float(average_precision_score(y, p)), 4)}
     for lab in LOSO_LABELS:
         aucs = [m["roc_auc"] for m in out[lab].values()]
@@ -135,7 +136,8 @@ def print_table(held: dict, loso: dict, baseline: dict | None) -> None:
         ratio = loso["hostility"]["mean_roc_auc"] / baseline["hostility"]["mean_roc_auc"]
         print(f"hostility mean LOSO AUC: ours {loso['hostility']['mean_roc_auc']:.4f} vs baseline "
               f"{baseline['hostility']['mean_roc_auc']:.4f} (ratio {ratio:.3f})")
-        ours_firm, base_firm, kept = firm_mean(loso["hostility"]), firm_mean(baseline["hostility"]), firm_sources(loso["hostility"])
+        kept = firm_sources(loso["hostility"])
+        ours_firm, base_firm = firm_mean(loso["hostility"]), firm_mean(baseline["hostility"])
         print(f"  over the sources with at least {MIN_NEGATIVES} negatives ({', '.join(kept)}): ours {ours_firm:.4f} "
               f"vs baseline {base_firm:.4f} (ratio {ours_firm / base_firm:.3f})")
 

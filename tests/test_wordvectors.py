@@ -3,7 +3,32 @@ import numpy as np
 import pytest
 
 from moderation.features import NgramTfidf
-from moderation.wordvectors import load_word_vectors, murmur64a, murmur64a_batch
+from moderation.wordvectors import load_word_vectors, murmur64a_batch
+
+_M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def murmur64a(data: bytes, seed: int = 1) -> int:
+    """MurmurHash64A, one string at a time: the plain reference the batch version is checked against."""
+    m, r = 0xC6A4A7935BD1E995, 47
+    n = len(data)
+    h = (seed ^ (n * m)) & _M64
+    blocks = n // 8
+    for i in range(blocks):
+        k = int.from_bytes(data[8 * i:8 * i + 8], "little")
+        k = (k * m) & _M64
+        k ^= k >> r
+        k = (k * m) & _M64
+        h ^= k
+        h = (h * m) & _M64
+    tail = data[8 * blocks:]
+    if tail:
+        h ^= int.from_bytes(tail, "little")
+        h = (h * m) & _M64
+    h ^= h >> r
+    h = (h * m) & _M64
+    h ^= h >> r
+    return h
 
 
 def test_string_hash_is_spacys():
@@ -12,6 +37,8 @@ def test_string_hash_is_spacys():
     assert murmur64a("connard".encode()) == 17948885113883261292
     assert murmur64a("é".encode()) == 16256712947286012828
     assert murmur64a(b"") == 14313749767032693980
+    assert murmur64a_batch(["de".encode(), "connard".encode(), "é".encode(), b""]).tolist() == [
+        11144093025662894627, 17948885113883261292, 16256712947286012828, 14313749767032693980]
 
 
 def test_batch_hash_equals_the_scalar_one_for_every_length():
