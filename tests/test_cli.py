@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 
 from conftest import SEED_002, needs_data
 from moderation.cli import main
@@ -83,10 +84,14 @@ def test_malformed_json_and_csv_are_reported(tmp_path, capsys):
     assert code == 2 and "--text-column" in err
 
 
-def test_binary_input_is_refused(tmp_path, capsys):
-    src = tmp_path / "image.txt"
-    src.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    code, _, err = run_cli(["score", str(src)], capsys)
+@pytest.mark.parametrize("command, name, data", [
+    ("score", "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+    ("segment", "page.html", b"\x00\x01\x02GIF89a"),
+])
+def test_binary_input_is_refused(tmp_path, capsys, command, name, data):
+    src = tmp_path / name
+    src.write_bytes(data)
+    code, _, err = run_cli([command, str(src)], capsys)
     assert code == 2 and "binary" in err
 
 
@@ -181,13 +186,6 @@ def test_segment_command_on_the_seed_pages(capsys):
     assert code == 0 and page["comments"][0]["lines"][0] == 14 and page["comments"][-1]["lines"][1] == 41
     code, out, _ = run_cli(["segment", str(SEED_002.parent / "004_79bbfdab9b87d66c.txt"), "--jsonl"], capsys)
     assert code == 0 and out == ""
-
-
-def test_segment_command_refuses_binary(tmp_path, capsys):
-    page = tmp_path / "page.html"
-    page.write_bytes(b"\x00\x01\x02GIF89a")
-    code, _, err = run_cli(["segment", str(page)], capsys)
-    assert code == 2 and "binary" in err
 
 
 def test_score_writes_lone_surrogates_from_json_input(tmp_path, capsys):
