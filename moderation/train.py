@@ -119,8 +119,13 @@ class TrainResult:
     pipeline: object
     thresholds: dict[str, float]
     metrics: dict
-    counts: dict = field(default_factory=dict)
+    rows: dict[str, np.ndarray] = field(default_factory=dict)   # split name -> row indices of the frame
     seconds: float = 0.0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per split, for the manifest."""
+        return {name: len(idx) for name, idx in self.rows.items()}
 
 
 def fit_pipeline(df: pd.DataFrame, rows: np.ndarray | None = None, C: float = 100.0, progress=log.info):
@@ -168,8 +173,8 @@ def fit_model(df: pd.DataFrame, C: float = 100.0, progress=log.info) -> TrainRes
     progress("measuring on the test split")
     metrics = {"test_split": label_metrics(Y[te], pipe.predict_proba([texts[i] for i in te]), thresholds),
                "calibration_split": label_metrics(Y[cal], Pcal, thresholds)}
-    counts = {"train": len(tr), "calibration": len(cal), "test": len(te)}
-    return TrainResult(pipe, thresholds, metrics, counts, time.perf_counter() - t0)
+    rows = {"train": tr, "calibration": cal, "test": te}
+    return TrainResult(pipe, thresholds, metrics, rows, time.perf_counter() - t0)
 
 
 def source_summary(df: pd.DataFrame) -> list[dict]:

@@ -28,7 +28,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from moderation.labels import LABELS
 from moderation.model import FastScorer, manifest_path, resolve_model_path
-from moderation.train import atomic_write, fit_model, fit_pipeline, label_matrix, label_metrics, load_training_data, split
+from moderation.train import atomic_write, fit_model, fit_pipeline, label_matrix, label_metrics, load_training_data
 
 
 LOSO_LABELS = ("hostility", "insult")
@@ -40,8 +40,7 @@ def log(msg: str) -> None:
 
 def held_out(df) -> dict:
     result = fit_model(df, progress=log)
-
-    _, _, te = split(df)
+    te = result.rows["test"]
     texts = df["text"].iloc[te].tolist()
     Y = label_matrix(df)[te]
     reference = result.pipeline.predict_proba(texts)
