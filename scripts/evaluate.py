@@ -32,6 +32,7 @@ from moderation.train import atomic_write, fit_model, fit_pipeline, label_matrix
 
 
 LOSO_LABELS = ("hostility", "insult")
+MIN_NEGATIVES = 100   # below this an AUC swings by whole points on one row (jigsaw hostility has 3)
 
 
 def log(msg: str) -> None:
@@ -105,7 +106,7 @@ def plain_baseline(label: str):
     return fit
 
 
-def print_table(held: dict, loso: dict, baseline: dict | None) -> None:
+def print_table(held: dict, loso: dict, baseline: dict | None, firm: dict) -> None:
     print("\nHeld-out test split (grouped, never trained on)")
     print(f"{'label':<10} {'ROC AUC':>8} {'AP':>8} {'F1@thr':>8} {'thr':>6}")
     for lab in LABELS:
@@ -117,7 +118,7 @@ def print_table(held: dict, loso: dict, baseline: dict | None) -> None:
     print(f"fast path vs scikit-learn pipeline: max |difference| {held['max_abs_difference']:.2e}; "
           f"metrics identical: {same}")
     print("\nLeave-one-source-out ROC AUC (train on the other sources, test on this one)")
-    sources = sorted({s for lab in LOSO_LABELS for s in loso[lab] if s != "mean_roc_auc"})
+    sources = sorted({s for lab in LOSO_LABELS for s in per_source(loso[lab])})
     header = f"{'label':<10} " + " ".join(f"{s:>10}" for s in sources) + f" {'mean':>8}"
     print(header)
     rows = [(lab, loso[lab]) for lab in LOSO_LABELS]
@@ -129,28 +130,35 @@ def print_table(held: dict, loso: dict, baseline: dict | None) -> None:
     print("test rows (positives / negatives) per source:")
     for lab in LOSO_LABELS:
         counts = ", ".join(f"{s} {m['positives']}/{m['rows'] - m['positives']}"
-                           for s, m in loso[lab].items() if s != "mean_roc_auc")
+                           for s, m in per_source(loso[lab]).items())
         print(f"  {lab}: {counts}")
     if baseline:
         ratio = loso["hostility"]["mean_roc_auc"] / baseline["hostility"]["mean_roc_auc"]
         print(f"hostility mean LOSO AUC: ours {loso['hostility']['mean_roc_auc']:.4f} vs baseline "
               f"{baseline['hostility']['mean_roc_auc']:.4f} (ratio {ratio:.3f})")
-        kept = firm_sources(loso["hostility"])
-        ours_firm, base_firm = firm_mean(loso["hostility"]), firm_mean(baseline["hostility"])
-        print(f"  over the sources with at least {MIN_NEGATIVES} negatives ({', '.join(kept)}): ours {ours_firm:.4f} "
-              f"vs baseline {base_firm:.4f} (ratio {ours_firm / base_firm:.3f})")
+        h = firm["hostility"]
+        ours_firm, base_firm = h["mean_roc_auc"], h["plain_baseline_mean_roc_auc"]
+        print(f"  over the sources with at least {MIN_NEGATIVES} negatives ({', '.join(h['sources'])}): "
+              f"ours {ours_firm:.4f} vs baseline {base_firm:.4f} (ratio {ours_firm / base_firm:.3f})")
 
 
-MIN_NEGATIVES = 100   # below this an AUC swings by whole points on one row (jigsaw hostility has 3)
+def per_source(result: dict) -> dict:
+    """One label's leave-one-source-out entries without its mean: {source: metrics}."""
+    return {s: m for s, m in result.items() if s != "mean_roc_auc"}
 
 
-def firm_sources(per_source: dict) -> list[str]:
-    """Sources whose held-out rows hold enough negatives for a stable AUC."""
-    return [s for s, m in per_source.items() if s != "mean_roc_auc" and m["rows"] - m["positives"] >= MIN_NEGATIVES]
+def firm_means(loso: dict, baseline: dict | None) -> dict:
+    """Mean ROC AUC over the sources with at least MIN_NEGATIVES negatives, per label (and the baseline's)."""
+    def mean(result: dict, sources: list[str]) -> float:
+        return round(float(np.mean([result[s]["roc_auc"] for s in sources])), 4)
 
-
-def firm_mean(per_source: dict) -> float:
-    return float(np.mean([per_source[s]["roc_auc"] for s in firm_sources(per_source)]))
+    out: dict = {"min_negatives": MIN_NEGATIVES}
+    for lab in LOSO_LABELS:
+        sources = [s for s, m in per_source(loso[lab]).items() if m["rows"] - m["positives"] >= MIN_NEGATIVES]
+        out[lab] = {"sources": sources, "mean_roc_auc": mean(loso[lab], sources)}
+        if baseline and lab in baseline:
+            out[lab]["plain_baseline_mean_roc_auc"] = mean(baseline[lab], sources)
+    return out
 
 
 def main() -> int:
@@ -167,7 +175,8 @@ def main() -> int:
     baseline = None
     if not args.no_baseline:
         baseline = {"hostility": leave_one_source_out(df, plain_baseline("hostility"))["hostility"]}
-    print_table(held, loso, baseline)
+    firm = firm_means(loso, baseline)
+    print_table(held, loso, baseline, firm)
     if not args.no_write:
         mpath = manifest_path(resolve_model_path(args.model))
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
@@ -177,6 +186,7 @@ def main() -> int:
         manifest["metrics"]["leave_one_source_out"] = loso
         if baseline:
             manifest["metrics"]["leave_one_source_out_plain_baseline"] = baseline
+        manifest["metrics"]["leave_one_source_out_min_negatives"] = firm
         text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         atomic_write(mpath, lambda p: p.write_text(text, encoding="utf-8"))
         log(f"wrote the figures into {mpath}")
