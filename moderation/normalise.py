@@ -1,9 +1,10 @@
 """The one text normalisation used identically at training and at scoring time.
 
-Steps: mojibake repair (ftfy, only when a tell-tale sequence is present),
-Unicode NFKC, URLs and @handles removed (in the training data they mark the
-source, e.g. MLMA's `@user`, not the tone; a link is no evidence of abuse),
-then, per character:
+Steps: mojibake repair (ftfy, only when a tell-tale sequence is present;
+emoji included), HTML character references decoded (`&amp;`, `&#39;`: comment
+exports from a CMS and some sources carry them escaped), Unicode NFKC, URLs
+and @handles removed (in the training data they mark the source, e.g. MLMA's
+`@user`, not the tone; a link is no evidence of abuse), then, per character:
 lower case, letters repeated three or more times squeezed to two, white space
 collapsed to single spaces. Asterisks are kept: they are the evidence for the
 `masked` label.
@@ -15,6 +16,7 @@ time) and batch scoring cannot drift apart.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import unicodedata
 from typing import Sequence
@@ -23,8 +25,12 @@ import ftfy
 import numpy as np
 from numba import njit
 
-# Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252.
-_MOJIBAKE_TELL = re.compile("[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+# Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252
+# (Ã, Â, â: accented letters and punctuation; ð: emoji, four-byte sequences).
+_MOJIBAKE_TELL = re.compile("[ÃÂâð][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+# An HTML character reference with its semicolon. Only these are decoded: html.unescape on
+# a whole text would also turn "&parano" into "¶no" (HTML5 accepts "&para" without one).
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 # Per-character tables over the Basic Multilingual Plane (astral characters pass unchanged).
 _BMP = [chr(i) for i in range(0x10000)]
@@ -38,12 +44,13 @@ del _BMP
 
 
 def repair(text: str) -> str:
-    """Fix mojibake and apply NFKC, leaving case and spacing alone (used for display too).
+    """Fix mojibake, decode HTML character references and apply NFKC, leaving case and spacing alone
+    (used for display too).
 
     Text that is wholly UTF-8 read as Latin-1 or CP1252 (the common case) is
     fixed by re-decoding it, in C; only mixed cases pay for ftfy (~0.2 ms each).
     """
-    if ("Ã" in text or "Â" in text or "â" in text) and _MOJIBAKE_TELL.search(text):
+    if ("Ã" in text or "Â" in text or "â" in text or "ð" in text) and _MOJIBAKE_TELL.search(text):
         for wrong in ("latin-1", "cp1252"):
             try:
                 text = text.encode(wrong).decode("utf-8")
@@ -52,6 +59,8 @@ def repair(text: str) -> str:
                 continue
         else:
             text = ftfy.fix_text(text)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text
@@ -77,6 +86,8 @@ def repair_batch(texts: Sequence[str]) -> list[str]:
     joined = "".join(texts)
     if unicodedata.is_normalized("NFKC", "\x00".join(texts)):   # NUL between texts: no composing across
         todo = _touched(texts, joined, _MOJIBAKE_TELL)
+        if "&" in joined:
+            todo |= _touched(texts, joined, _ENTITY)
     else:
         todo = set(range(len(texts)))
     for i in todo:

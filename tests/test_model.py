@@ -71,7 +71,8 @@ def test_explain_names_ngrams_with_spans_in_the_original_text(moderator, seed_li
 
 def test_fast_path_matches_the_sklearn_pipeline(moderator, seed_lines):
     rng = np.random.default_rng(0)
-    alphabet = list("abcdefghijklmnopqrstuvwxyzéèàçÉ *!?.,'’😀\u00a0\t") + ["ﬁ", "Ã©", "http://x.fr ", "@moi "]
+    alphabet = list("abcdefghijklmnopqrstuvwxyzéèàçÉ *!?.,'’😀\u00a0\t") + ["ﬁ", "Ã©", "http://x.fr ", "@moi ",
+                                                                          "&amp;", "&#39;", "\u00f0\u009f\u0098\u0085"]
     random_texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 300))) for _ in range(200)]
     texts = seed_lines + random_texts + ["", "u*****", "A" * 5000]
     fast = moderator.predict_proba(texts)
@@ -127,6 +128,14 @@ def test_odd_strings_score_and_explain_without_error(moderator):
     for text in odd:
         for evidence in moderator.explain(text).values():
             assert all(0 <= a < b <= len(text) for e in evidence for a, b in e.spans)
+
+
+def test_html_escaped_export_scores_like_the_plain_comment(moderator):
+    escaped = "T&#39;es qu&#39;un sale con &amp; un menteur"
+    plain = "T'es qu'un sale con & un menteur"
+    assert moderator.score([escaped]) == moderator.score([plain])
+    shown = {escaped[a:b] for e in moderator.explain(escaped)["insult"] for a, b in e.spans}
+    assert "con" in shown or "sale" in shown
 
 
 def test_explain_spans_survive_url_removal(moderator):
