@@ -58,7 +58,7 @@ def repair(text: str) -> str:
             except UnicodeError:
                 continue
         else:
-            text = ftfy.fix_text(text)
+            text = ftfy.fix_text(text, unescape_html=False)   # entities: decoded once, just below
     if "&" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
     if not unicodedata.is_normalized("NFKC", text):

@@ -16,6 +16,8 @@ def test_normalise_decodes_html_character_references_only():
     assert normalise("l&#39;idiot &amp; co &lt;3 &#x1F600;") == "l'idiot & co <3 \U0001F600"
     # no semicolon or no such entity: text, not markup ("&para" would otherwise become a pilcrow)
     assert normalise("&parano &foo; AT&T") == "&parano &foo; at&t"
+    # decoded once, also when the text needs ftfy (mixed mojibake): a double escape stays single
+    assert normalise("dÃ©jÃ  â€œ &amp;lt;") == 'déjà " &lt;'
 
 
 def test_normalise_keeps_masking_stars_and_nfkc():
