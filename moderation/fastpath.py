@@ -5,7 +5,7 @@ exactly as `moderation.features` does with numpy (same polynomial hash, same
 column mixing), looks each column up in the folded table built by
 `moderation.model.FastScorer` (IDF and the three labels' IDF x coefficient),
 adds each word's word-vector weights, sums, and counts the cue features'
-words, capitals and exclamation marks.
+flagged words and exclamation marks.
 No sparse matrix is built, so the cost is a few nanoseconds per n-gram.
 numba (a maintained JIT compiler) beats a C extension of our own here: no
 build step, and the same Python source is the specification.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .features import _KIND_BIGRAM, _KIND_WORD, _MIX, _R, WORD_LEXICON, WORD_SECOND_PERSON
+from .features import _KIND_BIGRAM, _KIND_WORD, _MIX, _R
 
 _M64 = 0xFFFFFFFFFFFFFFFF
 K_WORD = np.uint64((_KIND_WORD * 0x2545F4914F6CDD1D) & _M64)
@@ -30,8 +30,10 @@ def _column(h, kind, mix, shift):
 
 @njit(cache=True, nogil=True)
 def score_kernel(codes, bounds, table, word_index, word_weights, word_flags, is_word, char_lo, char_hi,
-                 word_lo, word_hi, n_bits, k_char, k_word, k_bigram, sums, lexicon, second, exclaim):
+                 word_lo, word_hi, n_bits, k_char, k_word, k_bigram, flag_bits, sums, flag_counts, exclaim):
     """Fill sums[d, :] (table rows summed over comment d's n-grams) and the word cue counts.
+
+    ``flag_counts[d, b]`` counts comment d's words whose ``word_flags`` entry has bit ``flag_bits[b]``.
 
     ``codes`` holds the padded normalised comments back to back; comment d is
     ``codes[bounds[d]:bounds[d + 1]]``. Each word whose column has a word vector
@@ -74,10 +76,10 @@ def score_kernel(codes, bounds, table, word_index, word_weights, word_flags, is_
                     i += 1
                 wcol = _column(h, k_word, mix, shift)
                 flag = word_flags[wcol]
-                if flag & WORD_LEXICON:
-                    lexicon[d] += 1
-                if flag & WORD_SECOND_PERSON:
-                    second[d] += 1
+                if flag:
+                    for b in range(len(flag_bits)):
+                        if flag & flag_bits[b]:
+                            flag_counts[d, b] += 1
                 if len(word_index) > 0:
                     v = word_index[wcol]
                     if v >= 0:

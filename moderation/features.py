@@ -19,18 +19,25 @@ lookup per word at scoring time, while words the training data never showed
 still score by their neighbours in the vector space. Only whole words look up
 vectors, never character n-grams: they share the hashed columns, and a
 character n-gram that collides with a word's column must not carry its vector.
+
+`CueFeatures` counts flagged words: listed insults, second-person address, and
+"near insults", words whose vector lies close to one of a short core list of
+French insults (`moderation.masking.CORE_INSULTS`). That last cue carries an
+insult the data never showed, as long as its vector sits among insults.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .masking import mask_counts, offensive_words
+from .masking import CORE_INSULTS, mask_counts, offensive_words
 from .normalise import fold_batch, repair, split_batch
 
 _U64 = np.uint64
@@ -47,6 +54,12 @@ IS_WORD[[ord("_"), ord("*")]] = True
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 WORD_LEXICON, WORD_SECOND_PERSON = 1, 2     # bit flags in CueFeatures.word_flags_
+# "near insult" bands: cosine similarity of a word's vector to its nearest core insult's vector
+NEAR_INSULT_BANDS = (0.5, 0.6, 0.7)
+WORD_NEAR_INSULT = (4, 8, 16)
+# the word flags CueFeatures counts per comment: their cue names and bits, in column order
+FLAG_NAMES = ("insult_words", "second_person", *(f"near_insult_{int(b * 100)}" for b in NEAR_INSULT_BANDS))
+FLAG_BITS = np.array((WORD_LEXICON, WORD_SECOND_PERSON) + WORD_NEAR_INSULT, dtype=np.int8)
 SECOND_PERSON = ("tu", "toi", "te", "t", "ta", "ton", "tes", "vous", "vos", "votre")
 
 
@@ -149,6 +162,46 @@ class _Hasher:
         return Occurrences(cat(cols), cat(docs), cat(starts), cat(ends), w_col, w_doc, ws, we)
 
 
+def word_columns(words: Sequence[str], n_bits: int) -> np.ndarray:
+    """The hashed word column of each entry after our normalisation; -1 if it does not fold to one word."""
+    codes, bounds, _, _ = fold_batch([repair(w) for w in words])
+    folded = split_batch(codes, bounds)
+    occ = _Hasher((1, 0), (1, 1), n_bits).occurrences(folded, positions=True)
+    # keep entries that fold to one token spanning all of it (" token ": it starts at 1)
+    n_tokens = np.bincount(occ.word_doc, minlength=len(folded))
+    whole = np.zeros(len(folded), dtype=bool)
+    whole[occ.word_doc] = (occ.word_start == 1) & (occ.word_end == np.diff(bounds)[occ.word_doc] + 1)
+    column = np.full(len(folded), -1, dtype=np.int64)
+    column[occ.word_doc] = occ.word_column
+    column[(n_tokens != 1) | ~whole] = -1
+    return column
+
+
+@functools.lru_cache(maxsize=2)
+def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column -> row of the returned vectors for every word of the vector vocabulary (-1: none).
+
+    Vocabulary words go through our own normalisation, so they land in the
+    columns our tokens hash to; when several fold together (or collide), the
+    lower-case spelling and then the most frequent (lowest row) wins. Returns
+    only the vectors some column uses, as float32 (callers must not modify them).
+    Cached: the tokens and cues of one training run read the same table.
+    """
+    from .wordvectors import load_word_vectors
+
+    words, rows, vectors = load_word_vectors(package)
+    order = np.lexsort((rows, np.array([w != w.lower() for w in words])))
+    rows = rows[order]
+    column = word_columns([words[i] for i in order], n_bits)
+    keep = np.flatnonzero(column >= 0)
+    index = np.full(1 << n_bits, -1, dtype=np.int32)
+    cols = column[keep]
+    first = np.unique(cols, return_index=True)[1]          # first (best) word per column
+    used, remap = np.unique(rows[keep][first], return_inverse=True)
+    index[cols[first]] = remap
+    return index, vectors[used]
+
+
 class NgramTfidf(TransformerMixin, BaseEstimator):
     """Normalise, hash word and char n-grams, weight by IDF, L1-normalise each row.
 
@@ -192,7 +245,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":
         df = np.zeros(self.n_columns, dtype=np.int64)
         n_docs = 0
-        index, vectors = self._fit_vectors() if self.vectors else (None, None)
+        index, vectors = vector_columns(self.vectors, self.n_bits) if self.vectors else (None, None)
         used = np.zeros(0 if vectors is None else len(vectors))
         for _, batch in self._batches(texts):
             occ = self.hasher().occurrences(batch)
@@ -213,36 +266,6 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             mean = used @ vectors.astype(np.float64) / max(used.sum(), 1.0)
             self.vectors_ = (vectors - mean).astype(np.float16)
         return self
-
-    def _fit_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Column -> row of `vectors_` for every word of the vector vocabulary (-1: none).
-
-        Vocabulary words go through our own normalisation, so they land in the
-        columns our tokens hash to; when several fold together (or collide), the
-        lower-case spelling and then the most frequent (lowest row) wins.
-        `fit` centres the vectors and stores them as float16 (half the model file).
-        """
-        from .wordvectors import load_word_vectors
-
-        words, rows, vectors = load_word_vectors(self.vectors)
-        order = np.lexsort((rows, np.array([w != w.lower() for w in words])))
-        rows = rows[order]
-        codes, bounds, _, _ = fold_batch([repair(words[i]) for i in order])
-        folded = split_batch(codes, bounds)
-        occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(folded, positions=True)
-        # keep entries that fold to one token spanning all of it (" token ": it starts at 1)
-        n_tokens = np.bincount(occ.word_doc, minlength=len(folded))
-        whole = np.zeros(len(folded), dtype=bool)
-        whole[occ.word_doc] = (occ.word_start == 1) & (occ.word_end == np.diff(bounds)[occ.word_doc] + 1)
-        keep = np.flatnonzero((n_tokens == 1) & whole)
-        column = np.full(len(folded), -1, dtype=np.int64)
-        column[occ.word_doc] = occ.word_column
-        index = np.full(self.n_columns, -1, dtype=np.int32)
-        cols = column[keep]
-        first = np.unique(cols, return_index=True)[1]          # first (best) word per column
-        used, remap = np.unique(rows[keep][first], return_inverse=True)
-        index[cols[first]] = remap
-        return index, vectors[used]
 
     def _vector_part(self, occ: Occurrences, n_docs: int, norm: np.ndarray) -> sp.csr_matrix:
         """Per document: its words' vectors summed (every word whose column has one) / norm."""
@@ -307,16 +330,19 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     Masking artifacts (counted by `moderation.masking`), shouting (share of
     capitals among letters, lost by lower-casing), listed insult words,
-    second-person address and exclamation marks; counts are log-scaled so one
-    long comment cannot dominate. Words are matched by their hashed column, the
-    same way the fast path does, so both compute identical values.
+    second-person address, near insults (words whose vector is within each
+    band of `NEAR_INSULT_BANDS` of a core insult's; only with ``vectors``) and
+    exclamation marks; counts are log-scaled so one long comment cannot
+    dominate. Words are matched by their hashed column, the same way the fast
+    path does, so both compute identical values.
     """
 
-    names = ("mask_inner", "mask_edge", "mask_run", "caps", "insult_words", "second_person", "exclaim")
+    names = ("mask_inner", "mask_edge", "mask_run", "caps", *FLAG_NAMES, "exclaim")
     min_letters = 12
 
-    def __init__(self, n_bits: int = 20):
+    def __init__(self, n_bits: int = 20, vectors: str | None = None):
         self.n_bits = n_bits
+        self.vectors = vectors
 
     def fit(self, texts=None, y=None) -> "CueFeatures":
         hasher = _Hasher((1, 0), (1, 1), self.n_bits)
@@ -324,8 +350,28 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         for words, flag in ((sorted(offensive_words()), WORD_LEXICON), (SECOND_PERSON, WORD_SECOND_PERSON)):
             occ = hasher.occurrences(list(words))
             flags[occ.word_column] |= flag
+        if self.vectors:
+            flags |= self._near_insult_flags()
         self.word_flags_ = flags
         return self
+
+    def _near_insult_flags(self) -> np.ndarray:
+        """Per column, the band bits of its word's cosine similarity to the nearest core insult."""
+        index, vectors = vector_columns(self.vectors, self.n_bits)
+        unit = vectors.astype(np.float64)
+        unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+        seeds = index[[c for c in word_columns(sorted(CORE_INSULTS), self.n_bits) if c >= 0]]
+        nearest = (unit @ unit[np.unique(seeds[seeds >= 0])].T).max(axis=1)
+        flags = np.zeros(1 << self.n_bits, dtype=np.int8)
+        has = np.flatnonzero(index >= 0)
+        for band, bit in zip(NEAR_INSULT_BANDS, WORD_NEAR_INSULT):
+            flags[has[nearest[index[has]] >= band]] |= bit
+        return flags
+
+    def flag_counts(self, word_column: np.ndarray, word_doc: np.ndarray, n: int) -> np.ndarray:
+        """(n, len(FLAG_BITS)): how many words of each comment carry each flag."""
+        flags = self.word_flags_[word_column]
+        return np.column_stack([np.bincount(word_doc, (flags & bit) > 0, minlength=n) for bit in FLAG_BITS])
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         check_is_fitted(self, "word_flags_")
@@ -335,15 +381,16 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         codes, bounds, letters, upper = fold_batch(repaired)
         normalised = split_batch(codes, bounds)
         occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
-        flags = self.word_flags_[occ.word_column]
-        lexicon = np.bincount(occ.word_doc, (flags & WORD_LEXICON) > 0, minlength=n)
-        second = np.bincount(occ.word_doc, (flags & WORD_SECOND_PERSON) > 0, minlength=n)
+        counts = self.flag_counts(occ.word_column, occ.word_doc, n)
         exclaim = np.array([t.count("!") for t in normalised], dtype=float)
-        return sp.csr_matrix(cue_matrix(repaired, letters, upper, lexicon, second, exclaim))
+        return sp.csr_matrix(cue_matrix(repaired, letters, upper, counts, exclaim))
 
 
-def cue_matrix(repaired: Sequence[str], letters, upper, lexicon, second, exclaim) -> np.ndarray:
-    """Turn raw per-comment counts into the cue feature values both scoring paths use."""
+def cue_matrix(repaired: Sequence[str], letters, upper, flag_counts, exclaim) -> np.ndarray:
+    """Turn raw per-comment counts into the cue feature values both scoring paths use.
+
+    ``flag_counts`` is (n, len(FLAG_BITS)): the words carrying each flag, per comment.
+    """
     n = len(repaired)
     masks = np.zeros((n, 3))
     for i, r in enumerate(repaired):
@@ -351,4 +398,5 @@ def cue_matrix(repaired: Sequence[str], letters, upper, lexicon, second, exclaim
             masks[i] = mask_counts(r)
     letters = np.asarray(letters, dtype=float)
     caps = np.where(letters >= CueFeatures.min_letters, np.asarray(upper, dtype=float) / np.maximum(letters, 1), 0.0)
-    return np.column_stack([np.log1p(masks), caps, np.log1p(lexicon), np.log1p(second), np.log1p(exclaim)])
+    return np.column_stack([np.log1p(masks), caps, np.log1p(np.asarray(flag_counts, dtype=float)),
+                            np.log1p(exclaim)])

@@ -76,9 +76,11 @@ def has_mask(text: str) -> bool:
     return any(mask_counts(text))
 
 
-# Common French insults that the safetext list lacks in their plain spelling
-# (it has "connards" and "connard3" but not "connard"); written for this project.
-_EXTRA_WORDS = """con cons connard connasse salaud salauds salope pute putain enculé enculés batard bâtard
+# Core French insults, written for this project: the plain spellings the safetext list lacks
+# (it has "connards" and "connard3" but not "connard"), and the seeds of the "near insult" cue
+# (`moderation.features.CueFeatures`), which flags words whose vectors lie close to these.
+# safetext alone would be a poor seed: it also lists everyday words ("bonne", "faire", "saint").
+CORE_INSULTS = """con cons connard connasse salaud salauds salope pute putain enculé enculés batard bâtard
 batards débile débiles idiot idiots imbécile imbéciles crétin crétins abruti abrutis trolls troll
 chiens chien merde fdp ntm bouffon bouffons ordure ordures raclure pourriture pourris traître traîtres
 vendus corrompus voleurs menteurs maudit maudite maudits racaille racailles singe singes bâtards
@@ -92,7 +94,7 @@ def offensive_words() -> frozenset[str]:
     path = Path(safetext.__file__).parent / "languages" / "fr" / "words.txt"
     words = (w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
     listed = {w for w in words if w and " " not in w and w.isalpha() and len(w) >= 3}
-    return frozenset(listed | set(_EXTRA_WORDS))
+    return frozenset(listed | set(CORE_INSULTS))
 
 
 def _mask_word(word: str, rng: random.Random) -> str:

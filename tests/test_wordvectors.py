@@ -92,3 +92,17 @@ def test_character_ngrams_never_carry_a_word_vector():
     assert (tfidf.vector_index_[tfidf.hasher().occurrences([gibberish]).column] >= 0).any()
     assert np.abs(part(gibberish)).sum() == 0                   # ...yet it is no word with a vector
     assert np.abs(part("ordure")).sum() > 0
+
+
+def test_near_insult_cue_flags_words_close_to_core_insults_only():
+    # "goujat", "malotru" and "larbin" are in neither word list: their vectors sit among the core insults'
+    from moderation.features import CueFeatures
+    from moderation.masking import offensive_words
+    texts = ["Quel goujat ce ministre", "Quel malotru ce ministre", "Quel larbin ce ministre",
+             "Quel citoyen ce ministre"]
+    assert not {"goujat", "malotru", "larbin"} & offensive_words()
+    near = [CueFeatures.names.index(f"near_insult_{b}") for b in (50, 60)]
+    with_vectors = CueFeatures(vectors="fr_core_news_md").fit().transform(texts).toarray()[:, near]
+    assert (with_vectors[:3] > 0).all() and not with_vectors[3].any()
+    without = CueFeatures().fit().transform(texts).toarray()[:, near]
+    assert not without.any()
