@@ -27,10 +27,9 @@ insult the data never showed, as long as its vector sits among insults.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterable, Sequence
-
-import functools
 
 import numpy as np
 import scipy.sparse as sp
@@ -360,7 +359,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         index, vectors = vector_columns(self.vectors, self.n_bits)
         unit = vectors.astype(np.float64)
         unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-        seeds = index[[c for c in word_columns(sorted(CORE_INSULTS), self.n_bits) if c >= 0]]
+        columns = word_columns(sorted(CORE_INSULTS), self.n_bits)
+        seeds = index[columns[columns >= 0]]
         nearest = (unit @ unit[np.unique(seeds[seeds >= 0])].T).max(axis=1)
         flags = np.zeros(1 << self.n_bits, dtype=np.int8)
         has = np.flatnonzero(index >= 0)

@@ -23,8 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from . import fastpath
-from .features import (FLAG_BITS, FLAG_NAMES, IS_WORD, WORD_SECOND_PERSON, CueFeatures, NgramTfidf,
-                       cue_matrix, word_columns)
+from .features import FLAG_BITS, FLAG_NAMES, IS_WORD, WORD_SECOND_PERSON, CueFeatures, NgramTfidf, cue_matrix
 from .labels import LABELS
 from .masking import mask_spans
 from .normalise import fold_batch, normalise_with_offsets, repair_batch
@@ -299,14 +298,15 @@ class Moderator:
             key = next((w for w, sp in spans.items() if any(s < b and a < e for s, e in sp)), text[a:b])
             weight[key] = weight.get(key, 0.0) + mask_credit / len(masks)
             spans.setdefault(key, []).append((a, b))
-        # word-count cues (listed and near insults): shared among the words that carry the flag;
-        # second-person address is context, not evidence, and is not shown
-        columns = word_columns([w for _, _, w in words], fast.cues.n_bits)
-        word_flags = np.where(columns >= 0, fast.cues.word_flags_[columns], 0)
+        # word-count cues (listed and near insults): shared among the words that carry the flag, read
+        # from the same hashed word columns scoring counted; second-person address is context, not evidence
+        word_at = {a: word for a, _, word in words}                 # occurrence starts are padded by 1
+        carried = [(word_at.get(int(a) - 1), int(f))
+                   for a, f in zip(occ.word_start, fast.cues.word_flags_[occ.word_column])]
         for name, bit in zip(FLAG_NAMES, FLAG_BITS):
             if bit == WORD_SECOND_PERSON:
                 continue
-            carriers = {w for (_, _, w), f in zip(words, word_flags) if f & bit}
+            carriers = {w for w, f in carried if w is not None and f & bit}
             for w in carriers:
                 weight[w] = weight[w] + cue_part[names.index(name)] / len(carriers)
         for name, shown in (("caps", "CAPITALS"), ("exclaim", "!")):
