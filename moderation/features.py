@@ -184,7 +184,8 @@ def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     columns our tokens hash to; when several fold together (or collide), the
     lower-case spelling and then the most frequent (lowest row) wins. Returns
     only the vectors some column uses, as float32 (callers must not modify them).
-    Cached: the tokens and cues of one training run read the same table.
+    Cached (the only cache of the vector files): the tokens and cues of a training run, and the
+    several models an evaluation trains, read the 500,000-word vocabulary once.
     """
     from .wordvectors import load_word_vectors
 
@@ -344,11 +345,10 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         self.vectors = vectors
 
     def fit(self, texts=None, y=None) -> "CueFeatures":
-        hasher = _Hasher((1, 0), (1, 1), self.n_bits)
         flags = np.zeros(1 << self.n_bits, dtype=np.int8)
         for words, flag in ((sorted(offensive_words()), WORD_LEXICON), (SECOND_PERSON, WORD_SECOND_PERSON)):
-            occ = hasher.occurrences(list(words))
-            flags[occ.word_column] |= flag
+            columns = word_columns(list(words), self.n_bits)
+            flags[columns[columns >= 0]] |= flag
         if self.vectors:
             flags |= self._near_insult_flags()
         self.word_flags_ = flags

