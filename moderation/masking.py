@@ -87,14 +87,36 @@ vendus corrompus voleurs menteurs maudit maudite maudits racaille racailles sing
 nègre nègres pd pédé gouine tarlouze mongol attardé attardés""".split()
 
 
+# Words of the safetext French list whose ordinary sense is not an insult: everyday words
+# ("bonne", "faire", "veuve", "crime"), religious words that are oaths only in Quebec ("saint",
+# "baptême", "calice"; the Quebec spellings "tabarnak", "câlisse", "osti" stay listed), body and
+# sex words that news comments use plainly ("utérus", "seins"), and identity words, which must never
+# count as insult evidence ("lesbienne", "pansexuel"). Listed, they made news sentences such as
+# "La veuve du soldat a reçu une médaille" score insult 0.54, and `explain` showed "bonne" as an insult.
+NOT_INSULTS = frozenset("""ambisexuel ambosexuel arracher astiquer avortement avortements baptême bat batch
+batte bise bonne bosser boule bourré bourrée bout boutons bride bâton cailler calice calvaire cave cerise
+chat chauffard cher choper christ ciboire coche coin convoitise coq coqs courageux cran crime crosse
+croupe crucifix culasse diarrhée digue does drague duché décharger dégager démonter dilater enfer
+enfiler envoyer espacer esprit esque eucharistie exploser faciale faire fente fétiche flûte fourbir
+fumer glisser gosse gourdin graine gros hirondelle hostie inceste jante jouir lesbienne limer luxure
+magot mamelon manche masochiste matos melon mettre meuf mince minou mouille moule mouron nana nymphe
+orgasme orgasmes ostensoir panier pansexuel peler penchant piment pipe piquer piqûres plume poche poil
+pommeau pornographie poupée punaise purée pénétration pénétrer pédophilie queue rage rapace ramoner
+rondelle râpé saccade sacré sadisme saint sanglant sauter seins sexe shampoing sieve sodome sphincter
+tabernacle tanné taper tarte tata testiculaire testicule tirelire tool touffe trappe tremper tuyau
+urinaire urètre utérus vagin veuve ver vieille zut égoïsme éjaculation éjaculations épais érection
+ériger étoile étole""".split())
+
+
 @lru_cache(maxsize=1)
 def offensive_words() -> frozenset[str]:
-    """Single-word French insults: the `safetext` list (MIT) plus the plain spellings it lacks."""
+    """Single-word French insults: the `safetext` list (MIT) without its everyday words
+    (`NOT_INSULTS`), plus the plain spellings it lacks (`CORE_INSULTS`)."""
     import safetext
     path = Path(safetext.__file__).parent / "languages" / "fr" / "words.txt"
     words = (w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
     listed = {w for w in words if w and " " not in w and w.isalpha() and len(w) >= 3}
-    return frozenset(listed | set(CORE_INSULTS))
+    return frozenset((listed - NOT_INSULTS) | set(CORE_INSULTS))
 
 
 def _mask_word(word: str, rng: random.Random) -> str:

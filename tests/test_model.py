@@ -49,6 +49,18 @@ def test_an_insult_the_training_data_never_shows_is_caught_through_its_word_vect
     assert moderator.explain(rude)["insult"][0].ngram == "sagouin"
 
 
+def test_everyday_and_identity_words_are_no_insult_evidence(moderator):
+    # safetext lists these words; as insult cues they pushed plain news sentences towards the insult threshold
+    news = ["La veuve du soldat a reçu une médaille", "Le crime a été commis dans le quartier",
+            "Elle est lesbienne et elle se marie demain", "Merci pour l'article, bonne journée"]
+    assert not moderator.flags(moderator.predict_proba(news)).any()
+    for text, word in zip(news, ("veuve", "crime", "lesbienne", "bonne")):
+        # listed, each was the top insult evidence with a weight of 0.6 to 1.1
+        weight = {e.ngram.lower(): e.weight for e in moderator.explain(text)["insult"]}
+        assert weight.get(word, 0.0) < 0.3, (word, weight)
+    assert moderator.flags(moderator.predict_proba(["Espèce de connard"]))[0, moderator.labels.index("insult")]
+
+
 def test_score_returns_one_mapping_per_text_and_handles_empty(moderator):
     out = moderator.score(["", "   ", "Bonjour", "🙂" * 3])
     assert len(out) == 4 and all(set(o) == {"insult", "masked", "hostility"} for o in out)
