@@ -28,7 +28,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from moderation.labels import LABELS
 from moderation.model import FastScorer, manifest_path, resolve_model_path
-from moderation.train import atomic_write, fit_model, fit_pipeline, label_matrix, label_metrics, load_training_data
+from moderation.train import atomic_write, fit_model, fit_pipeline, label_metrics, load_training_data, measured_labels
 
 
 LOSO_LABELS = ("hostility", "insult")
@@ -43,7 +43,7 @@ def held_out(df) -> dict:
     result = fit_model(df, progress=log)
     te = result.rows["test"]
     texts = df["text"].iloc[te].tolist()
-    Y = label_matrix(df)[te]
+    Y = measured_labels(df)[te]
     reference = result.pipeline.predict_proba(texts)
     fast = FastScorer(result.pipeline).predict_proba(texts)
     return {"reference": label_metrics(Y, reference, result.thresholds),
