@@ -145,6 +145,22 @@ def test_training_on_user_file_is_deterministic_and_loadable(tmp_path, capsys):
     assert m.score(["sale connard"])[0]["insult"] > m.score(["merci pour l'article"])[0]["insult"]
 
 
+def test_synthetic_copies_measure_masked_only(tmp_path):
+    # starred copies of rude rows would be easy insult/hostility positives: they must not calibrate or score those
+    import numpy as np
+    from moderation.labels import LABELS
+    from moderation.train import label_matrix, load_training_data, measured_labels
+    df = load_training_data(None, extra=[str(_labelled_file(tmp_path))], use_pack=False)
+    copies = (df["augmented"] != "").to_numpy()
+    assert copies.any() and (df.loc[copies, "masked"] == 1).any()
+    Y, M = label_matrix(df), measured_labels(df)
+    for k, lab in enumerate(LABELS):
+        if lab == "masked":
+            assert np.array_equal(M[:, k], Y[:, k])
+        else:
+            assert np.isnan(M[copies, k]).all() and np.array_equal(M[~copies, k], Y[~copies, k], equal_nan=True)
+
+
 def test_training_without_the_word_vector_package_says_how_to_install_it(tmp_path, capsys, monkeypatch):
     import importlib.util
 
