@@ -368,11 +368,6 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             flags[has[nearest[index[has]] >= band]] |= bit
         return flags
 
-    def flag_counts(self, word_column: np.ndarray, word_doc: np.ndarray, n: int) -> np.ndarray:
-        """(n, len(FLAG_BITS)): how many words of each comment carry each flag."""
-        flags = self.word_flags_[word_column]
-        return np.column_stack([np.bincount(word_doc, (flags & bit) > 0, minlength=n) for bit in FLAG_BITS])
-
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         check_is_fitted(self, "word_flags_")
         texts = list(texts)
@@ -381,7 +376,9 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         codes, bounds, letters, upper = fold_batch(repaired)
         normalised = split_batch(codes, bounds)
         occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
-        counts = self.flag_counts(occ.word_column, occ.word_doc, n)
+        flags = self.word_flags_[occ.word_column]
+        # per comment: how many of its words carry each flag (the fast path counts the same in its kernel)
+        counts = np.column_stack([np.bincount(occ.word_doc, (flags & bit) > 0, minlength=n) for bit in FLAG_BITS])
         exclaim = np.array([t.count("!") for t in normalised], dtype=float)
         return sp.csr_matrix(cue_matrix(repaired, letters, upper, counts, exclaim))
 
