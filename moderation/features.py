@@ -163,7 +163,7 @@ class _Hasher:
 
 def word_columns(words: Sequence[str], n_bits: int) -> np.ndarray:
     """The hashed word column of each entry after our normalisation; -1 if it does not fold to one word."""
-    codes, bounds, _, _ = fold_batch([repair(w) for w in words])
+    codes, bounds = fold_batch([repair(w) for w in words])
     folded = split_batch(codes, bounds)
     occ = _Hasher((1, 0), (1, 1), n_bits).occurrences(folded, positions=True)
     # keep entries that fold to one token spanning all of it (" token ": it starts at 1)
@@ -239,7 +239,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def _batches(self, texts: Iterable[str]):
         texts = list(texts)
         for i in range(0, len(texts), self.batch_size):
-            codes, bounds, _, _ = fold_batch([repair(t) for t in texts[i:i + self.batch_size]])
+            codes, bounds = fold_batch([repair(t) for t in texts[i:i + self.batch_size]])
             yield i, split_batch(codes, bounds)
 
     def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":
@@ -328,17 +328,19 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
 class CueFeatures(TransformerMixin, BaseEstimator):
     """A few dense cues that TF-IDF rows cannot carry because they are length-normalised.
 
-    Masking artifacts (counted by `moderation.masking`), shouting (share of
-    capitals among letters, lost by lower-casing), listed insult words,
+    Masking artifacts (counted by `moderation.masking`), listed insult words,
     second-person address, near insults (words whose vector is within each
     band of `NEAR_INSULT_BANDS` of a core insult's; only with ``vectors``) and
     exclamation marks; counts are log-scaled so one long comment cannot
     dominate. Words are matched by their hashed column, the same way the fast
     path does, so both compute identical values.
+
+    No shouting cue: in the data pack, writing in capitals goes with hostility
+    in one source only (the translated Wikipedia comments, 3 non-hostile rows),
+    and many readers of the target sites write every comment in capitals.
     """
 
-    names = ("mask_inner", "mask_edge", "mask_run", "caps", *FLAG_NAMES, "exclaim")
-    min_letters = 12
+    names = ("mask_inner", "mask_edge", "mask_run", *FLAG_NAMES, "exclaim")
 
     def __init__(self, n_bits: int = 20, vectors: str | None = None):
         self.n_bits = n_bits
@@ -373,17 +375,17 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         texts = list(texts)
         n = len(texts)
         repaired = [repair(t) for t in texts]
-        codes, bounds, letters, upper = fold_batch(repaired)
+        codes, bounds = fold_batch(repaired)
         normalised = split_batch(codes, bounds)
         occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
         flags = self.word_flags_[occ.word_column]
         # per comment: how many of its words carry each flag (the fast path counts the same in its kernel)
         counts = np.column_stack([np.bincount(occ.word_doc, (flags & bit) > 0, minlength=n) for bit in FLAG_BITS])
         exclaim = np.array([t.count("!") for t in normalised], dtype=float)
-        return sp.csr_matrix(cue_matrix(repaired, letters, upper, counts, exclaim))
+        return sp.csr_matrix(cue_matrix(repaired, counts, exclaim))
 
 
-def cue_matrix(repaired: Sequence[str], letters, upper, flag_counts, exclaim) -> np.ndarray:
+def cue_matrix(repaired: Sequence[str], flag_counts, exclaim) -> np.ndarray:
     """Turn raw per-comment counts into the cue feature values both scoring paths use.
 
     ``flag_counts`` is (n, len(FLAG_BITS)): the words carrying each flag, per comment.
@@ -393,7 +395,5 @@ def cue_matrix(repaired: Sequence[str], letters, upper, flag_counts, exclaim) ->
     for i, r in enumerate(repaired):
         if "*" in r:
             masks[i] = mask_counts(r)
-    letters = np.asarray(letters, dtype=float)
-    caps = np.where(letters >= CueFeatures.min_letters, np.asarray(upper, dtype=float) / np.maximum(letters, 1), 0.0)
-    return np.column_stack([np.log1p(masks), caps, np.log1p(np.asarray(flag_counts, dtype=float)),
+    return np.column_stack([np.log1p(masks), np.log1p(np.asarray(flag_counts, dtype=float)),
                             np.log1p(exclaim)])

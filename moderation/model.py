@@ -146,7 +146,7 @@ class FastScorer:
         """Per comment: the table rows summed over its n-grams (n, 4), and its cue values (n, len(CueFeatures.names))."""
         n = len(texts)
         repaired = repair_batch(texts)
-        codes, bounds, letters, upper = fold_batch(repaired, pad=True)
+        codes, bounds = fold_batch(repaired, pad=True)
         sums = np.zeros((n, self.table.shape[1]))
         counts, exclaim = np.zeros((n, len(FLAG_BITS))), np.zeros(n)
         lo, hi = self.tfidf.char_ngrams
@@ -155,7 +155,7 @@ class FastScorer:
                               self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
                               self.tfidf.n_bits, fastpath.K_CHAR, fastpath.K_WORD, fastpath.K_BIGRAM,
                               FLAG_BITS, sums, counts, exclaim)
-        return sums, cue_matrix(repaired, letters, upper, counts, exclaim)
+        return sums, cue_matrix(repaired, counts, exclaim)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         sums, cues = self.features(texts)
@@ -270,7 +270,7 @@ class Moderator:
         coefficient) is shared among the words it overlaps, so evidence reads as
         words a moderator can see ("trolls", "u*****") rather than character
         fragments; cue features are credited to the spans that triggered them
-        (masking artifacts, listed insults) or named ("CAPITALS", "!").
+        (masking artifacts, listed insults) or named ("!").
         """
         fast = self.fast
         norm_text, sources = normalise_with_offsets(text)
@@ -309,9 +309,8 @@ class Moderator:
             carriers = {w for w, f in carried if w is not None and f & bit}
             for w in carriers:
                 weight[w] = weight[w] + cue_part[names.index(name)] / len(carriers)
-        for name, shown in (("caps", "CAPITALS"), ("exclaim", "!")):
-            weight[shown] = cue_part[names.index(name)]
-            spans[shown] = []
+        weight["!"] = cue_part[names.index("exclaim")]
+        spans["!"] = []
         out: dict[str, list[Evidence]] = {}
         for k, label in enumerate(self.labels):
             ranked = sorted(((float(wt[k]), w) for w, wt in weight.items() if wt[k] >= MIN_EVIDENCE), reverse=True)

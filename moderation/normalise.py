@@ -36,7 +36,6 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _BMP = [chr(i) for i in range(0x10000)]
 LOWER = np.fromiter((ord(c.lower()) if len(c.lower()) == 1 else ord(c) for c in _BMP), dtype=np.uint32, count=0x10000)
 IS_ALPHA = np.fromiter((c.isalpha() for c in _BMP), dtype=bool, count=0x10000)
-IS_UPPER = np.fromiter((c.isupper() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE = np.fromiter((c.isspace() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE[:0x20] = True          # control characters (NUL included) count as white space
 IS_HANDLE = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)   # regex \w
@@ -133,9 +132,8 @@ def _link_end(codes, i, s, e, lower, is_space, is_handle):
 
 
 @njit(cache=True, nogil=True)
-def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, is_handle, out, out_bounds, letters, upper, src):
-    """Drop links and handles, lower-case, squeeze letter runs to two, collapse spaces;
-    count letters and capitals.
+def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, out, out_bounds, src):
+    """Drop links and handles, lower-case, squeeze letter runs to two, collapse spaces.
 
     src[o] receives the index (within its own text) of the character that out[o] came from.
     """
@@ -165,9 +163,6 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_upper, is_space, is_handle, ou
                     pending_space = o > start
                     continue
                 if is_alpha[c]:
-                    letters[d] += 1
-                    if is_upper[c]:
-                        upper[d] += 1
                     c = lower[c]
                     if c == prev1 and c == prev2 and not pending_space:
                         continue
@@ -200,10 +195,9 @@ def fold_batch(texts: Sequence[str], pad: bool = False,
                with_sources: bool = False) -> tuple[np.ndarray, ...]:
     """Normalise a batch of *repaired* texts into code points.
 
-    Returns (codes, bounds, letters, capitals): text d is codes[bounds[d]:bounds[d+1]]
-    (space-padded on both sides when ``pad``), and the letter and capital counts
-    of its repaired form, for the shouting cue. ``with_sources`` appends, per
-    output character, its index in the repaired text.
+    Returns (codes, bounds): text d is codes[bounds[d]:bounds[d+1]] (space-padded
+    on both sides when ``pad``). ``with_sources`` appends, per output character,
+    its index in the repaired text.
     """
     n = len(texts)
     codes = _utf32("".join(texts))
@@ -211,11 +205,10 @@ def fold_batch(texts: Sequence[str], pad: bool = False,
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n), out=bounds[1:])
     out = np.empty(len(codes) + 2 * n, dtype=np.uint32)
     out_bounds = np.empty(n + 1, dtype=np.int64)
-    letters, upper = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     src = np.empty(len(out), dtype=np.int64)
-    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_UPPER, IS_SPACE, IS_HANDLE, out, out_bounds, letters, upper, src)
+    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_SPACE, IS_HANDLE, out, out_bounds, src)
     end = out_bounds[-1]
-    return (out[:end], out_bounds, letters, upper) + ((src[:end],) if with_sources else ())
+    return (out[:end], out_bounds) + ((src[:end],) if with_sources else ())
 
 
 def _text(codes: np.ndarray) -> str:
@@ -240,7 +233,7 @@ def normalise_with_offsets(text: str) -> tuple[str, np.ndarray]:
     close enough to highlight evidence.
     """
     repaired = repair(text)
-    codes, _, _, _, src = fold_batch([repaired], with_sources=True)
+    codes, _, src = fold_batch([repaired], with_sources=True)
     if repaired != text:
         src = _repair_sources(text, repaired)[src]
     return _text(codes), np.clip(src, 0, max(len(text) - 1, 0))
