@@ -131,7 +131,7 @@ def test_library_version_mismatch_is_refused(tmp_path):
 
 
 def test_model_from_a_version_with_other_cue_features_is_refused(tmp_path):
-    # a model file written before the near-insult cues existed: 7 cue coefficients, a valid manifest
+    # a model file of another version: the near-insult cues' coefficients missing, a valid manifest
     import copy
 
     import joblib
