@@ -202,6 +202,15 @@ def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     return index, vectors[used]
 
 
+def row_norm(idf_sums) -> np.ndarray:
+    """What a TF-IDF row is divided by: its summed IDF weights (its L1 norm), 1 for an empty row.
+
+    One definition for the pipeline, the fast path and `explain`, so the three cannot drift apart.
+    """
+    idf_sums = np.asarray(idf_sums, dtype=np.float64)
+    return np.where(idf_sums == 0, 1.0, idf_sums)
+
+
 class NgramTfidf(TransformerMixin, BaseEstimator):
     """Normalise, hash word and char n-grams, weight by IDF, L1-normalise each row.
 
@@ -309,8 +318,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             x = sp.csr_matrix((self.idf_[occ.column], (occ.doc, occ.column)),
                               shape=(len(batch), self.n_columns))
             x.sum_duplicates()
-            norm = np.asarray(x.sum(axis=1)).ravel()
-            norm[norm == 0] = 1.0
+            norm = row_norm(np.asarray(x.sum(axis=1)).ravel())
             x = sp.diags(1.0 / norm) @ x
             if getattr(self, "vectors_", None) is not None:
                 x = sp.hstack([x, self._vector_part(occ, len(batch), norm)])

@@ -23,7 +23,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from . import fastpath
-from .features import FLAG_BITS, FLAG_NAMES, IS_WORD, WORD_SECOND_PERSON, CueFeatures, NgramTfidf, cue_matrix
+from .features import (FLAG_BITS, FLAG_NAMES, IS_WORD, WORD_SECOND_PERSON, CueFeatures, NgramTfidf, cue_matrix,
+                       row_norm)
 from .labels import LABELS
 from .masking import mask_spans
 from .normalise import fold_batch, normalise_with_offsets, repair_batch
@@ -159,8 +160,7 @@ class FastScorer:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         sums, cues = self.features(texts)
-        norm = sums[:, 0]
-        norm[norm == 0] = 1.0
+        norm = row_norm(sums[:, 0])
         return sums[:, 1:] / norm[:, None] + cues @ self.cue_coef + self.intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -275,7 +275,7 @@ class Moderator:
         fast = self.fast
         norm_text, sources = normalise_with_offsets(text)
         occ = fast.tfidf.hasher().occurrences([norm_text], positions=True)
-        total_idf = fast.table[occ.column, 0].sum() or 1.0
+        total_idf = row_norm(fast.table[occ.column, 0].sum())
         words = [(m.start(), m.end(), m.group()) for m in _WORD_SPAN.finditer(norm_text)]
         per_word = self._share_among_words(occ.start, occ.end, words, fast.table[occ.column, 1:] / total_idf)
         if len(fast.word_index):                                # word vectors: credited to their word
