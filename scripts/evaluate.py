@@ -117,9 +117,6 @@ def in_domain(df, fit, n_folds: int = 5) -> dict:
         for lab, aucs in folds.items():
             if aucs:
                 out[lab][source] = {"folds": len(aucs), "roc_auc": round(float(np.mean(aucs)), 4)}
-    for lab in LOSO_LABELS:
-        aucs = [m["roc_auc"] for m in out[lab].values()]
-        out[lab]["mean_roc_auc"] = round(float(np.mean(aucs)), 4) if aucs else None
     return out
 
 
@@ -186,20 +183,17 @@ def print_table(held: dict, loso: dict, baseline: dict | None, firm: dict) -> No
               f"ours {ours_firm:.4f} vs baseline {base_firm:.4f} (ratio {ours_firm / base_firm:.3f})")
 
 
-def print_in_domain(inside: dict, loso: dict) -> None:
+def print_in_domain(inside: dict, loso: dict, firm: dict) -> None:
     print("\nIn-domain ROC AUC (grouped 5-fold inside each source, trained on its own rows), "
           "beside leave-one-source-out")
     for lab in LOSO_LABELS:
-        for s, m in per_source(inside[lab]).items():
+        for s, m in inside[lab].items():
             out = loso[lab].get(s, {}).get("roc_auc")
             print(f"  {lab:<10} {s:<11} in-domain {m['roc_auc']:.4f} ({m['folds']} folds)   "
                   f"left out {out if out is not None else '-'}")
-        firm = [s for s, m in per_source(loso[lab]).items()
-                if m["rows"] - m["positives"] >= MIN_NEGATIVES and s in inside[lab]]
-        if firm:
-            mean_in = np.mean([inside[lab][s]["roc_auc"] for s in firm])
-            mean_out = np.mean([loso[lab][s]["roc_auc"] for s in firm])
-            print(f"  {lab:<10} mean over {', '.join(firm)}: in-domain {mean_in:.4f}, left out {mean_out:.4f}")
+        if "in_domain_mean_roc_auc" in firm[lab]:
+            print(f"  {lab:<10} mean over {', '.join(firm[lab]['sources'])}: in-domain "
+                  f"{firm[lab]['in_domain_mean_roc_auc']:.4f}, left out {firm[lab]['mean_roc_auc']:.4f}")
 
 
 def per_source(result: dict) -> dict:
@@ -207,8 +201,9 @@ def per_source(result: dict) -> dict:
     return {s: m for s, m in result.items() if s != "mean_roc_auc"}
 
 
-def firm_means(loso: dict, baseline: dict | None) -> dict:
-    """Mean ROC AUC over the sources with at least MIN_NEGATIVES negatives, per label (and the baseline's)."""
+def firm_means(loso: dict, baseline: dict | None, inside: dict | None = None) -> dict:
+    """Mean ROC AUC over the sources with at least MIN_NEGATIVES negatives, per label (and the baseline's
+    and the in-domain figures' over the same sources, when given)."""
     def mean(result: dict, sources: list[str]) -> float:
         return round(float(np.mean([result[s]["roc_auc"] for s in sources])), 4)
 
@@ -218,6 +213,8 @@ def firm_means(loso: dict, baseline: dict | None) -> dict:
         out[lab] = {"sources": sources, "mean_roc_auc": mean(loso[lab], sources)}
         if baseline and lab in baseline:
             out[lab]["plain_baseline_mean_roc_auc"] = mean(baseline[lab], sources)
+        if inside and all(s in inside[lab] for s in sources):
+            out[lab]["in_domain_mean_roc_auc"] = mean(inside[lab], sources)
     return out
 
 
@@ -237,12 +234,11 @@ def main() -> int:
     baseline = None
     if not args.no_baseline:
         baseline = {"hostility": leave_one_source_out(df, plain_baseline("hostility"))["hostility"]}
-    firm = firm_means(loso, baseline)
+    inside = in_domain(df, ours) if args.in_domain else None
+    firm = firm_means(loso, baseline, inside)
     print_table(held, loso, baseline, firm)
-    inside = None
-    if args.in_domain:
-        inside = in_domain(df, ours)
-        print_in_domain(inside, loso)
+    if inside:
+        print_in_domain(inside, loso, firm)
     if not args.no_write:
         mpath = manifest_path(resolve_model_path(args.model))
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
