@@ -1,7 +1,10 @@
 """Shared fixtures: the shipped model, the seed pages, and the data pack when it is present."""
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -10,6 +13,17 @@ from moderation.data import DEFAULT_DATA_DIR
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_002 = SEEDS / "002_2ede61ddf366503b.txt"
+
+
+
+def load_script(name: str) -> ModuleType:
+    """Import ``scripts/<name>.py`` by path (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
 
 needs_data = pytest.mark.skipif(not DEFAULT_DATA_DIR.is_dir(),
                                 reason=f"training data pack not found at {DEFAULT_DATA_DIR}")

@@ -1,31 +1,13 @@
 """scripts/evaluate.py's check on the seed pages' own text: which lines it counts and what it reports."""
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import sys
-from pathlib import Path
-
-from conftest import SEED_002, SEEDS
+from conftest import SEED_002, SEEDS, load_script
 from moderation.segment import segment_page
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "evaluate.py"
 
-
-def load_evaluate():
-    """scripts/ is not a package: import the script by path."""
-    spec = importlib.util.spec_from_file_location("evaluate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_page_text_leaves_out_every_comment_and_keeps_the_article(tmp_path: Path) -> None:
-    evaluate = load_evaluate()
-    page = tmp_path / SEED_002.name
-    shutil.copy(SEED_002, page)
-    lines = evaluate.page_text_lines([page])
+def test_page_text_leaves_out_every_comment_and_keeps_the_article() -> None:
+    evaluate = load_script("evaluate")
+    lines = evaluate.page_text_lines([SEED_002])
     comments = [c.text for c in segment_page(SEED_002.read_text(encoding="utf-8")).comments]
     assert len(comments) == 24
     assert not set(lines) & {c.strip() for c in comments}
@@ -36,7 +18,7 @@ def test_page_text_leaves_out_every_comment_and_keeps_the_article(tmp_path: Path
 
 
 def test_page_text_flags_counts_the_shipped_models_flags() -> None:
-    evaluate = load_evaluate()
+    evaluate = load_script("evaluate")
     result = evaluate.page_text_flags(seeds=SEEDS)
     assert result["pages"] == 5 and result["lines"] > 50
     counts = result["flagged"]
