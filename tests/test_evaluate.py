@@ -1,6 +1,10 @@
 """scripts/evaluate.py's check on the seed pages' own text: which lines it counts and what it reports."""
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 from conftest import SEED_002, SEEDS, load_script
 from moderation.segment import segment_page
 
@@ -25,3 +29,20 @@ def test_page_text_flags_counts_the_shipped_models_flags() -> None:
     assert set(counts) == {"insult", "masked", "hostility"}
     assert counts["masked"] == 0                        # no page text carries site masking
     assert max(counts.values()) <= result["any_label"] <= min(sum(counts.values()), result["lines"])
+
+
+def test_evaluate_without_a_model_file_says_so_and_goes_on(tmp_path, monkeypatch, capsys) -> None:
+    evaluate = load_script("evaluate")
+
+    class ReachedTraining(Exception):
+        pass
+
+    def stop_at_training(data=None):
+        raise ReachedTraining
+
+    monkeypatch.setattr(evaluate, "load_training_data", stop_at_training)
+    monkeypatch.setattr(sys, "argv", ["evaluate.py", "--model", str(tmp_path / "missing.joblib"), "--no-write"])
+    with pytest.raises(ReachedTraining):                 # it went on to the figures it trains for
+        evaluate.main()
+    err = capsys.readouterr().err
+    assert "skipping the seed pages' own text" in err and "moderation train" in err
