@@ -38,6 +38,7 @@ from sklearn.model_selection import GroupKFold
 from moderation.labels import LABELS
 from moderation.model import REPO_ROOT, FastScorer, ModelError, Moderator, manifest_path, resolve_model_path
 from moderation.segment import segment_page
+from moderation.textio import read_text
 from moderation.train import atomic_write, fit_model, fit_pipeline, label_metrics, load_training_data, measured_labels
 
 
@@ -68,7 +69,7 @@ def page_text_lines(pages: list[Path]) -> list[str]:
     """Lines of ``MIN_PAGE_WORDS`` or more words that lie outside every comment the segmenter finds."""
     out = []
     for page in pages:
-        text = page.read_text(encoding="utf-8")
+        text = read_text(page)
         thread = {n for c in segment_page(text, "text").comments if c.lines
                   for n in range(c.lines[0], c.lines[1] + 1)}
         out += [line.strip() for n, line in enumerate(text.split("\n"), 1)
@@ -84,7 +85,7 @@ def page_text_flags(model_path=None, seeds: Path = SEEDS) -> dict:
     flags = moderator.flags(moderator.predict_proba(lines))
     return {"pages": len(pages), "lines": len(lines),
             "flagged": {lab: int(flags[:, k].sum()) for k, lab in enumerate(moderator.labels)},
-            "any_label": int(flags.any(axis=1).sum()), "thresholds": dict(moderator.thresholds)}
+            "any_label": int(flags.any(axis=1).sum())}
 
 
 def ranking_metrics(test, P: np.ndarray) -> dict:

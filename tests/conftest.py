@@ -15,7 +15,6 @@ SEEDS = ROOT / "seeds"
 SEED_002 = SEEDS / "002_2ede61ddf366503b.txt"
 
 
-
 def load_script(name: str) -> ModuleType:
     """Import ``scripts/<name>.py`` by path (scripts/ is not a package)."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
