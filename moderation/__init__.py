@@ -1,14 +1,16 @@
 """moderation: self-hosted comment moderation for French-language news sites.
 
-Segment article pages into reader comments, score each for `insult`,
-`masked` and `hostility`, and show the n-grams behind every score.
+Segment article pages into reader comments (`moderation.segment`), score each
+for `insult`, `masked` and `hostility` (`moderation.scoring`), and show the
+words behind every score; serve it over HTTP (`moderation.service`), audit
+folders of pages (`moderation.audit`), retrain it (`moderation.training`).
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .labels import LABELS  # noqa: E402
-from .model import Moderator, ModelError  # noqa: E402
+from .scoring import ModelError, Moderator  # noqa: E402
 
 
 def segment_page(page, format: str = "auto"):

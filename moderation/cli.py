@@ -1,7 +1,7 @@
 """The `moderation` command: train, score, segment, audit, serve.
 
-Each sub-command is a thin shell over one module (train, model, segment,
-audit, api); errors a user can fix are printed as one line, exit code 2.
+Each sub-command is a thin shell over one stage (training, scoring, segment,
+audit, service); errors a user can fix are printed as one line, exit code 2.
 """
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def _threshold_overrides(items: list[str] | None) -> dict[str, float]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .inputs import detect_format, iter_records, open_input
-    from .model import Moderator
+    from .records import detect_format, iter_records, open_input
+    from .scoring import Moderator
 
     moderator = Moderator.load(args.model)
     thresholds = {**moderator.thresholds, **_threshold_overrides(args.threshold)}
@@ -48,14 +48,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     batch: list = []
 
     def flush() -> None:
-        probs = moderator.predict_proba([r.text for r in batch])
-        flags = moderator.flags(probs, thresholds)
-        for rec, p, f in zip(batch, probs, flags):
-            row = {"id": rec.id, **{lab: round(float(v), 6) for lab, v in zip(moderator.labels, p)},
-                   "labels": [lab for lab, on in zip(moderator.labels, f) if on], "flagged": bool(f.any())}
-            if args.explain:
-                row["evidence"] = {lab: [e.to_dict() for e in ev] for lab, ev in moderator.explain(rec.text).items()}
-            out.write(json_line(row))
+        for rec, verdict in zip(batch, moderator.verdicts([r.text for r in batch], thresholds, args.explain)):
+            out.write(json_line({"id": rec.id, **verdict.flat()}))
         batch.clear()
 
     try:
@@ -72,10 +66,15 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .training.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    manifest = train(args.data, args.extra, args.out, use_pack=not args.no_pack, version=args.version)
+    from .training.wordvectors import VectorsError
+
+    try:
+        manifest = train(args.data, args.extra, args.out, use_pack=not args.no_pack, version=args.version)
+    except VectorsError as exc:
+        raise InputError(str(exc)) from None
     width = max(len(lab) for lab in LABELS)
     print(f"{'label':<{width}}  threshold  test ROC AUC  test AP  test F1", file=sys.stderr)
     for lab in LABELS:
@@ -88,15 +87,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_segment(args: argparse.Namespace) -> int:
     from .segment import segment_page
-    from .textio import decode_bytes
+    from .textio import decode_bytes, read_bytes
 
     if args.input in (None, "-"):
         data, name = sys.stdin.buffer.read(), "<stdin>"
     else:
-        p = Path(args.input)
-        if not p.is_file():
-            raise InputError(f"{p}: no such file")
-        data, name = p.read_bytes(), str(p)
+        data, name = read_bytes(args.input, hint="`moderation segment` reads one page (use `moderation audit` "
+                                                  "for folders)"), str(args.input)
     result = segment_page(decode_bytes(data, name), format=args.format)
     if args.jsonl:
         for c in result.comments:
@@ -107,13 +104,13 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import main as audit_main
+    from .audit.pipeline import main as audit_main
     args.threshold = _threshold_overrides(args.threshold)
     return audit_main(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .api import main as serve_main
+    from .service.serve import main as serve_main
     return serve_main(args)
 
 
@@ -123,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"moderation {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    model_help = "model file (default: $MODERATION_MODEL or models/moderation-fr.joblib)"
+    model_help = "model file (default: $MODERATION_MODEL, else the model shipped with the package)"
 
     p = sub.add_parser("score", help="score comments from JSONL, CSV or plain lines; one JSON line out per comment",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -142,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra", action="append", default=[], metavar="FILE",
                    help="extra labelled CSV/JSONL: a `text` column plus any of insult, masked, hostility (repeatable)")
     p.add_argument("--no-pack", action="store_true", help="train on --extra files only")
-    p.add_argument("--out", help="model file to write (default: models/moderation-fr.joblib)")
+    p.add_argument("--out", help="model file to write (default: the shipped model file, replaced)")
     p.add_argument("--version", dest="version", help="version string recorded in the manifest")
     p.set_defaults(func=cmd_train)
 
@@ -181,13 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .model import ModelError
-    from .wordvectors import VectorsError
+    from .scoring import ModelError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (InputError, ModelError, VectorsError, ValueError) as exc:
+    except (InputError, ModelError, ValueError) as exc:
         print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -6,8 +6,9 @@ files and wrong encodings are reported the same way everywhere.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -35,18 +36,22 @@ def decode_bytes(data: bytes, source: str = "input") -> str:
     return text
 
 
-def read_text(path: str | Path) -> str:
-    """Read a text file as UTF-8 via :func:`decode_bytes`; missing files raise InputError."""
+def read_bytes(path: str | Path, hint: str = "expected a file") -> bytes:
+    """A file's bytes; a missing path, a folder or an unreadable file raise InputError saying which."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{p}: is a directory, expected a file") from None
+        raise InputError(f"{p}: is a directory; {hint}") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({exc.strerror})") from None
-    return decode_bytes(data, str(p))
+
+
+def read_text(path: str | Path) -> str:
+    """Read a text file as UTF-8 via :func:`decode_bytes`; missing files raise InputError."""
+    return decode_bytes(read_bytes(path), str(path))
 
 
 def json_bytes(obj: Any) -> bytes:
@@ -64,3 +69,22 @@ def json_bytes(obj: Any) -> bytes:
 def json_line(obj: Any) -> str:
     """One JSON Lines record, newline included."""
     return json_bytes(obj).decode("utf-8") + "\n"
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> None:
+    """Write a file so that it is either wholly there or not at all.
+
+    ``write`` fills a temporary file beside ``path``; it is flushed to disk and
+    renamed over ``path`` only once complete, so a crash (or an exception in
+    ``write``) leaves any previous file intact and no half-written one behind.
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def corpus(n: int) -> tuple[list[str], str]:
-    from moderation.data import DEFAULT_DATA_DIR, load_pack
+    from moderation.training.sources import DEFAULT_DATA_DIR, load_pack
     if DEFAULT_DATA_DIR.is_dir():
         texts = load_pack()["text"].tolist()
         rng = np.random.default_rng(0)
@@ -87,7 +87,7 @@ def main() -> int:
         scorers["alt-profanity-check predict_prob (1 label)"] = (predict_prob, texts)
     except ImportError:
         print("alt-profanity-check not installed (pip install -e '.[bench]'); skipped")
-    from moderation.masking import offensive_words
+    from moderation.scoring.lexicon import offensive_words
     words = offensive_words()
     word = re.compile(r"\w+")
     scorers["French word list (safetext words, set lookup)"] = (

@@ -36,10 +36,14 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from moderation.labels import LABELS
-from moderation.model import REPO_ROOT, FastScorer, ModelError, Moderator, manifest_path, resolve_model_path
+from moderation.scoring import ModelError, Moderator
+from moderation.scoring.fast import FastScorer
+from moderation.scoring.modelfile import manifest_path, resolve_model_path
 from moderation.segment import segment_page
-from moderation.textio import read_text
-from moderation.train import atomic_write, fit_model, fit_pipeline, label_metrics, load_training_data, measured_labels
+from moderation.textio import atomic_write, read_text
+from moderation.training.train import fit_model, fit_pipeline, label_metrics, load_training_data, measured_labels
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 LOSO_LABELS = ("hostility", "insult")
@@ -82,7 +86,7 @@ def page_text_flags(model_path=None, seeds: Path = SEEDS) -> dict:
     pages = sorted(seeds.glob("*.txt"))
     lines = page_text_lines(pages)
     moderator = Moderator.load(model_path)
-    flags = moderator.flags(moderator.predict_proba(lines))
+    flags = np.array([[lab in v.labels for lab in moderator.labels] for v in moderator.verdicts(lines)])
     return {"pages": len(pages), "lines": len(lines),
             "flagged": {lab: int(flags[:, k].sum()) for k, lab in enumerate(moderator.labels)},
             "any_label": int(flags.any(axis=1).sum())}

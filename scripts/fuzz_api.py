@@ -87,8 +87,8 @@ def main() -> int:
     parser.add_argument("--model", help="model file (default: the shipped one)")
     args = parser.parse_args()
 
-    from moderation.api import Settings, create_app
-    from moderation.model import Moderator
+    from moderation.service import Settings, create_app
+    from moderation.scoring import Moderator
 
     # Small limits so the generator reaches the 413/422 paths too.
     app = create_app(Moderator.load(args.model), Settings(max_comments=50, max_chars=2000, max_explain_chars=1000,

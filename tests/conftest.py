@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
-from moderation.data import DEFAULT_DATA_DIR
+from moderation.training.sources import DEFAULT_DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -26,6 +27,12 @@ def load_script(name: str) -> ModuleType:
 
 needs_data = pytest.mark.skipif(not DEFAULT_DATA_DIR.is_dir(),
                                 reason=f"training data pack not found at {DEFAULT_DATA_DIR}")
+
+
+def flag_matrix(moderator, texts) -> np.ndarray:
+    """(n, labels) booleans: which labels each text is flagged for, through `Moderator.verdicts`."""
+    return np.array([[lab in v.labels for lab in moderator.labels] for v in moderator.verdicts(list(texts))],
+                    dtype=bool).reshape(len(texts), len(moderator.labels))
 
 
 @pytest.fixture(scope="session")

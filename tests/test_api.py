@@ -5,17 +5,29 @@ import argparse
 import json
 import logging
 import math
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import flag_matrix
 from fastapi.testclient import TestClient
 
-from moderation import api
-from moderation.api import Settings, create_app
-from moderation.model import DEFAULT_MODEL_PATH, Moderator, ModelError, manifest_path
+from moderation.scoring import Moderator, ModelError
+from moderation.scoring.modelfile import manifest_path, shipped_model_path
 from moderation.segment import segment_page
+from moderation.service import Settings, create_app
+from moderation.service import serve
+from moderation.service.settings import key_id
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "002_2ede61ddf366503b.txt"
 HTML = ("<html><body><article><p>Le ministre a parlé.</p></article><section id='comments'>"
@@ -77,9 +89,9 @@ def test_score_matches_the_model(client: TestClient, moderator: Moderator) -> No
     assert r.status_code == 200
     body = r.json()
     assert body["model_version"] == moderator.version == r.headers["x-model-version"]
-    assert [res["id"] for res in body["results"]] == [0, "c-7", 42]
+    assert [res["id"] for res in body["results"]] == ["0", "c-7", "42"]   # ids are strings everywhere
     probs = moderator.predict_proba(texts)
-    flags = moderator.flags(probs)
+    flags = flag_matrix(moderator, texts)
     for res, row, hits in zip(body["results"], probs, flags):
         assert [res["scores"][lab] for lab in moderator.labels] == pytest.approx(row.tolist(), abs=1e-12)
         assert res["labels"] == [lab for lab, hit in zip(moderator.labels, hits) if hit]
@@ -103,7 +115,7 @@ def test_score_explain_gives_spans_inside_each_comment(client: TestClient, moder
 def test_ids_beyond_64_bits_round_trip(client: TestClient) -> None:
     ids = [2**64 + 1, -(10**30), "é\u2028"]
     body = client.post("/v1/score", json={"comments": [{"id": i, "text": "x"} for i in ids]}).json()
-    assert [res["id"] for res in body["results"]] == ids
+    assert [res["id"] for res in body["results"]] == [str(i) for i in ids]   # as strings, digit for digit
 
 
 def test_empty_comment_list_gives_empty_results(client: TestClient, moderator: Moderator) -> None:
@@ -231,7 +243,7 @@ def test_keys_are_logged_only_as_hash_prefixes(locked: TestClient, caplog: pytes
     with caplog.at_level(logging.INFO, logger="moderation.access"):
         locked.get("/v1/model", headers={"Authorization": f"Bearer {KEY}"})
     line = json.loads(caplog.records[-1].getMessage())
-    assert line["key_id"] == api.key_id(KEY)
+    assert line["key_id"] == key_id(KEY)
     assert KEY not in caplog.text
 
 
@@ -333,9 +345,9 @@ def test_access_log_has_text_in_debug_mode(moderator: Moderator, caplog: pytest.
 @pytest.fixture()
 def tampered(tmp_path: Path) -> Path:
     """A copy of the shipped model with one byte flipped (its manifest unchanged)."""
-    model = tmp_path / DEFAULT_MODEL_PATH.name
-    shutil.copyfile(DEFAULT_MODEL_PATH, model)
-    shutil.copyfile(manifest_path(DEFAULT_MODEL_PATH), manifest_path(model))
+    model = tmp_path / shipped_model_path().name
+    shutil.copyfile(shipped_model_path(), model)
+    shutil.copyfile(manifest_path(shipped_model_path()), manifest_path(model))
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 0xFF
     model.write_bytes(bytes(data))
@@ -359,21 +371,21 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple, dict]]:
 def test_tampered_model_fails_startup_with_the_message(tampered: Path, no_server: list,
                                                        capsys: pytest.CaptureFixture,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    assert api.main(serve_args(model=str(tampered))) == 2
+    assert serve.main(serve_args(model=str(tampered))) == 2
     assert "does not match its manifest" in capsys.readouterr().err
     assert no_server == []
     monkeypatch.setenv("MODERATION_MODEL", str(tampered))
     with pytest.raises(ModelError, match="does not match its manifest"):
-        api.app_from_env()
+        create_app(settings=Settings())
 
 
 def test_missing_model_fails_startup(tmp_path: Path, no_server: list, capsys: pytest.CaptureFixture) -> None:
-    assert api.main(serve_args(model=str(tmp_path / "absent.joblib"))) == 2
+    assert serve.main(serve_args(model=str(tmp_path / "absent.joblib"))) == 2
     assert "not found" in capsys.readouterr().err and no_server == []
 
 
 def test_main_binds_loopback_by_default(no_server: list, capsys: pytest.CaptureFixture) -> None:
-    assert api.main(serve_args()) == 0
+    assert serve.main(serve_args()) == 0
     (app,), options = no_server[0]
     assert options["host"] == "127.0.0.1" and "warning" not in capsys.readouterr().err
     assert TestClient(app).get("/health").status_code == 200
@@ -381,19 +393,48 @@ def test_main_binds_loopback_by_default(no_server: list, capsys: pytest.CaptureF
 
 def test_main_warns_on_public_bind_without_keys(no_server: list, capsys: pytest.CaptureFixture,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    api.main(serve_args(host="0.0.0.0"))
+    serve.main(serve_args(host="0.0.0.0"))
     assert "warning" in capsys.readouterr().err
     monkeypatch.setenv("MODERATION_API_KEYS", KEY)
-    api.main(serve_args(host="0.0.0.0"))
+    serve.main(serve_args(host="0.0.0.0"))
     err = capsys.readouterr().err
-    assert "warning" not in err and KEY not in err and api.key_id(KEY) in err
+    assert "warning" not in err and KEY not in err and key_id(KEY) in err
 
 
-def test_main_with_workers_uses_the_env_factory(no_server: list, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MODERATION_MODEL", raising=False)
-    api.main(serve_args(workers=2))
-    (target,), options = no_server[0]
-    assert target == "moderation.api:app_from_env" and options["factory"] and options["workers"] == 2
-    assert options.get("timeout_worker_healthcheck", api.WORKER_START_TIMEOUT) >= 60   # model load > 5 s
-    import os
-    assert Path(os.environ["MODERATION_MODEL"]) == DEFAULT_MODEL_PATH
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    """`moderation serve --workers 2` as a user runs it: both workers load the model, requests are
+    answered, the settings reach the workers without any environment variable, SIGTERM stops all."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    proc = subprocess.Popen([sys.executable, "-m", "moderation.cli", "serve", "--workers", "2", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pids = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(pids) < 2:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
+                    assert json.load(r)["status"] == "ok"
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/score", method="POST",
+                                             data=json.dumps({"comments": ["Bande de chiens corrompus"]}).encode(),
+                                             headers={"content-type": "application/json", "connection": "close"})
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    body = json.load(r)
+                assert body["results"][0]["id"] == "0" and 0 <= body["results"][0]["scores"]["insult"] <= 1
+                pids.add(r.headers.get("x-worker-pid") or "one")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        assert pids, "the server never answered"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "2 workers" in err

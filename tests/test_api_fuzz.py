@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import load_script
-from moderation.api import Settings, create_app
-from moderation.model import Moderator
+from moderation.service import Settings, create_app
+from moderation.scoring import Moderator
 
 
 @pytest.mark.slow

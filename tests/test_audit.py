@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation import audit
+from moderation.audit import pipeline as audit
 from moderation.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +96,6 @@ def test_rerun_skips_inputs_already_scored(seeds_out, capsys):
 
 
 def test_a_new_segmenter_version_resegments_cached_pages(tmp_path, monkeypatch, capsys):
-    import moderation.audit as audit
     out = tmp_path / "r"
     assert cli(["audit", str(SEED_002), "--out", str(out)]) == 0
     monkeypatch.setattr(audit, "SEGMENTER_VERSION", "test-next")

@@ -149,7 +149,7 @@ def test_synthetic_copies_measure_masked_only(tmp_path):
     # starred copies of rude rows would be easy insult/hostility positives: they must not calibrate or score those
     import numpy as np
     from moderation.labels import LABELS
-    from moderation.train import label_matrix, load_training_data, measured_labels
+    from moderation.training.train import label_matrix, load_training_data, measured_labels
     df = load_training_data(None, extra=[str(_labelled_file(tmp_path))], use_pack=False)
     copies = (df["augmented"] != "").to_numpy()
     assert copies.any() and (df.loc[copies, "masked"] == 1).any()
@@ -164,7 +164,8 @@ def test_synthetic_copies_measure_masked_only(tmp_path):
 def test_training_without_the_word_vector_package_says_how_to_install_it(tmp_path, capsys, monkeypatch):
     import importlib.util
 
-    from moderation import features, wordvectors
+    from moderation.scoring import features
+    from moderation.training import wordvectors
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == wordvectors.PACKAGE else real(name, *a))
     features.vector_columns.cache_clear()   # forget what earlier tests read
@@ -187,7 +188,7 @@ def test_training_refuses_a_file_without_labels(tmp_path, capsys):
 
 @needs_data
 def test_data_pack_loads_every_source_with_its_mapping():
-    from moderation.data import load_pack
+    from moderation.training.sources import load_pack
     df = load_pack()
     assert set(df["source"]) == {"mlma", "superset", "cyberado", "jigsaw", "toxifrench"}
     assert df.loc[df["source"] == "superset", "insult"].isna().all()        # says nothing about insults

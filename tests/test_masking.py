@@ -2,7 +2,8 @@ import random
 
 import pandas as pd
 
-from moderation.masking import augment, has_mask, mask_text
+from moderation.scoring.masking import has_mask
+from moderation.training.augment import augment, mask_text
 
 
 def test_site_masking_is_found():

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import SEED_002, flag_matrix
 
 from moderation import Moderator, ModelError
 
@@ -33,7 +36,7 @@ def test_masked_lines_of_the_thread_score_high_and_no_other_seed_line_does(moder
 
 def test_abusive_seed_comments_flagged_polite_ones_not(moderator, seed_lines):
     texts = [seed_lines[n - 1] for n in (POUTINE_1, POUTINE_2, MERCI, CONDOLEANCES)]
-    flags = moderator.flags(moderator.predict_proba(texts))
+    flags = flag_matrix(moderator, texts)
     lab = {name: i for i, name in enumerate(moderator.labels)}
     for row in flags[:2]:
         assert row[lab["insult"]] and row[lab["hostility"]]
@@ -44,7 +47,7 @@ def test_an_insult_the_training_data_never_shows_is_caught_through_its_word_vect
     # "sagouin" appears in no file of the data pack: only its word vector can carry it
     insult = moderator.labels.index("insult")
     rude, plain = "Quel sagouin ce ministre", "Quel citoyen ce ministre"
-    flags = moderator.flags(moderator.predict_proba([rude, plain]))
+    flags = flag_matrix(moderator, [rude, plain])
     assert flags[0, insult] and not flags[1].any()
     assert moderator.explain(rude)["insult"][0].ngram == "sagouin"
 
@@ -53,12 +56,12 @@ def test_everyday_and_identity_words_are_no_insult_evidence(moderator):
     # safetext lists these words; as insult cues they pushed plain news sentences towards the insult threshold
     news = ["La veuve du soldat a reçu une médaille", "Le crime a été commis dans le quartier",
             "Elle est lesbienne et elle se marie demain", "Merci pour l'article, bonne journée"]
-    assert not moderator.flags(moderator.predict_proba(news)).any()
+    assert not flag_matrix(moderator, news).any()
     for text, word in zip(news, ("veuve", "crime", "lesbienne", "bonne")):
         # listed, each was the top insult evidence with a weight of 0.6 to 1.1
         weight = {e.ngram.lower(): e.weight for e in moderator.explain(text)["insult"]}
         assert weight.get(word, 0.0) < 0.3, (word, weight)
-    assert moderator.flags(moderator.predict_proba(["Espèce de connard"]))[0, moderator.labels.index("insult")]
+    assert flag_matrix(moderator, ["Espèce de connard"])[0, moderator.labels.index("insult")]
 
 
 def test_writing_in_capitals_changes_no_score(moderator, seed_lines):
@@ -68,14 +71,14 @@ def test_writing_in_capitals_changes_no_score(moderator, seed_lines):
     np.testing.assert_allclose(moderator.predict_proba(shouted),
                                moderator.predict_proba([line.lower() for line in shouted]), atol=1e-9)
     # line 39 reports what a minister asked: news, not hostility, whatever its case
-    assert not moderator.flags(moderator.predict_proba([seed_lines[38]])).any()
+    assert not flag_matrix(moderator, [seed_lines[38]]).any()
 
 
 def test_score_returns_one_mapping_per_text_and_handles_empty(moderator):
     out = moderator.score(["", "   ", "Bonjour", "🙂" * 3])
     assert len(out) == 4 and all(set(o) == {"insult", "masked", "hostility"} for o in out)
     assert all(0.0 <= v <= 1.0 for o in out for v in o.values())
-    assert not moderator.flags(moderator.predict_proba([""])).any()
+    assert not flag_matrix(moderator, [""]).any()
     assert moderator.score([]) == []
 
 
@@ -103,7 +106,7 @@ def test_fast_path_matches_the_sklearn_pipeline(moderator, seed_lines):
 
 
 def _copy_model(tmp_path):
-    from moderation.model import resolve_model_path, manifest_path
+    from moderation.scoring.modelfile import manifest_path, resolve_model_path
     src = resolve_model_path()
     dst = tmp_path / src.name
     shutil.copy(src, dst)
@@ -136,11 +139,11 @@ def test_model_from_a_version_with_other_cue_features_is_refused(tmp_path):
 
     import joblib
 
-    from moderation.model import manifest_path, sha256_file
+    from moderation.scoring.modelfile import manifest_path, sha256_file
     path = _copy_model(tmp_path)
     pipeline = joblib.load(path)
     clf = copy.deepcopy(pipeline.named_steps["classifier"])
-    from moderation.features import CueFeatures
+    from moderation.scoring.features import CueFeatures
     first_cue = clf.coef_.shape[1] - len(CueFeatures.names)
     near = [first_cue + i for i, name in enumerate(CueFeatures.names) if name.startswith("near_insult")]
     clf.coef_ = np.delete(clf.coef_, near, axis=1)
@@ -160,7 +163,7 @@ def test_missing_model_names_the_build_command(tmp_path):
 
 
 def test_manifest_records_what_users_rely_on():
-    from moderation.model import resolve_model_path, manifest_path
+    from moderation.scoring.modelfile import manifest_path, resolve_model_path
     manifest = json.loads(manifest_path(resolve_model_path()).read_text())
     for key in ("version", "sha256", "sklearn_version", "thresholds", "sources", "metrics"):
         assert key in manifest
@@ -188,3 +191,17 @@ def test_explain_spans_survive_url_removal(moderator):
     text = "http://x.fr @bob bande de chiens"
     shown = {text[a:b] for e in moderator.explain(text)["insult"] for a, b in e.spans}
     assert "chiens" in shown
+
+
+def test_seed_thread_scores_match_the_recorded_ones(moderator):
+    """Scores of the seed thread equal, to 1e-6, those recorded for this model file (by the code before
+    the last refactor, or by scripts/golden_scores.py after a retrain): scoring code changes move no score."""
+    from moderation import segment_page
+
+    golden = json.loads((Path(__file__).parent / "fixtures" / "seed_thread_scores.json").read_text(encoding="utf-8"))
+    assert golden["model_sha256"] == moderator.manifest["sha256"], \
+        "the shipped model changed: run scripts/golden_scores.py to record its scores"
+    comments = segment_page(SEED_002.read_text(encoding="utf-8")).comments
+    assert [c.text for c in comments] == [g["text"] for g in golden["comments"]]
+    expected = np.array([[g[lab] for lab in moderator.labels] for g in golden["comments"]])
+    np.testing.assert_allclose(moderator.predict_proba([c.text for c in comments]), expected, atol=1e-6, rtol=0)

@@ -1,4 +1,4 @@
-from moderation.normalise import normalise
+from moderation.scoring.normalise import normalise
 
 
 def test_normalise_repairs_mojibake_and_folds_case_urls_handles_repeats():

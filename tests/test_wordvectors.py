@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from moderation.features import NgramTfidf
-from moderation.wordvectors import load_word_vectors, murmur64a_batch
+from moderation.scoring.features import NgramTfidf
+from moderation.training.wordvectors import load_word_vectors, murmur64a_batch
 
 _M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -96,8 +96,8 @@ def test_character_ngrams_never_carry_a_word_vector():
 
 def test_near_insult_cue_flags_words_close_to_core_insults_only():
     # "goujat", "malotru" and "larbin" are in neither word list: their vectors sit among the core insults'
-    from moderation.features import CueFeatures
-    from moderation.masking import offensive_words
+    from moderation.scoring.features import CueFeatures
+    from moderation.scoring.lexicon import offensive_words
     texts = ["Quel goujat ce ministre", "Quel malotru ce ministre", "Quel larbin ce ministre",
              "Quel citoyen ce ministre"]
     assert not {"goujat", "malotru", "larbin"} & offensive_words()

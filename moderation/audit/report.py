@@ -20,9 +20,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy.engine import Connection, Row
 
+from ..labels import LABEL_DESCRIPTIONS, LABELS
+from ..scoring.verdict import Verdict, judge
+from ..textio import atomic_write, json_line
 from . import store
-from .textio import json_line
-from .labels import LABEL_DESCRIPTIONS, LABELS
 
 OUTPUT_FORMATS = ("html", "csv", "jsonl")
 HTML_LIMIT = 2000        # flagged comments listed in report.html (CSV and JSONL hold them all)
@@ -42,12 +43,11 @@ def display_name(path: str | Path) -> str:
         return str(path)
 
 
-def result_record(row: Row, scores: Sequence[float], labels: list[str], name: str) -> dict[str, Any]:
+def result_record(row: Row, verdict: Verdict, name: str) -> dict[str, Any]:
     """The public shape of one scored comment (CSV columns, JSONL fields)."""
     rec = {"source": name, "line": row.line_first, "line_last": row.line_last, "dom_path": row.dom_path,
            "id": row.ext_id, "author": row.author, "date": row.date, "url": row.url}
-    rec.update(zip(LABELS, [round(v, 6) for v in scores]))
-    rec.update(labels=labels, flagged=bool(labels), model_version=row.model_version, text=row.text)
+    rec.update(verdict.flat(), model_version=row.model_version, text=row.text)
     return rec
 
 
@@ -79,7 +79,6 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
     files = {fmt: out / name for fmt, name in (("csv", "flagged.csv"), ("jsonl", "results.jsonl")) if fmt in formats}
     every_comment = "jsonl" in formats and not only_flagged
     names: dict[str, str] = {}
-    limits = [thresholds[lab] for lab in LABELS]
     top = _Top(HTML_LIMIT)
     with ExitStack() as stack:
         fh = {fmt: stack.enter_context(open(path.with_name(path.name + ".tmp"), "w", encoding="utf-8", newline=""))
@@ -87,17 +86,17 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
         csv_out = csv.writer(fh["csv"]) if "csv" in fh else None
         if csv_out:
             csv_out.writerow(CSV_FIELDS)
-        for row in store.iter_run_comments(conn, run_id, None if every_comment else thresholds):
-            scores = [getattr(row, lab) for lab in LABELS]
-            labels = [lab for lab, v, t in zip(LABELS, scores, limits) if v >= t]
-            name = names.get(row.path) or names.setdefault(row.path, display_name(row.path))
-            rec = result_record(row, scores, labels, name)
-            if "jsonl" in fh and (labels or every_comment):
-                fh["jsonl"].write(json_line(rec))
-            if labels:
-                if csv_out:
-                    csv_out.writerow([" ".join(labels) if k == "labels" else rec[k] for k in CSV_FIELDS])
-                top.add(max(v for v, t in zip(scores, limits) if v >= t), rec)
+        for part in store.iter_run_comments(conn, run_id, None if every_comment else thresholds):
+            verdicts = judge([[getattr(row, lab) for lab in LABELS] for row in part], thresholds)
+            for row, verdict in zip(part, verdicts):
+                name = names.get(row.path) or names.setdefault(row.path, display_name(row.path))
+                rec = result_record(row, verdict, name)
+                if "jsonl" in fh and (verdict.flagged or every_comment):
+                    fh["jsonl"].write(json_line(rec))
+                if verdict.flagged:
+                    if csv_out:
+                        csv_out.writerow([" ".join(rec["labels"]) if k == "labels" else rec[k] for k in CSV_FIELDS])
+                    top.add(max(verdict.scores[lab] for lab in verdict.labels), rec)
     for path in files.values():          # complete files replace the previous ones only now
         os.replace(path.with_name(path.name + ".tmp"), path)
     written = list(files.values())
@@ -106,9 +105,7 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
         evidence = explain([rec["text"] for _, rec in shown[:EVIDENCE_LIMIT]]) if shown else []
         page = render_html(run_id, model_version, thresholds, summary, totals, shown, evidence, top.seen)
         path = out / "report.html"
-        tmp = path.with_name("report.html.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
         written.insert(0, path)
     return written, totals
 

@@ -1,9 +1,9 @@
 """The scoring hot loop, compiled with numba: one pass over a batch's characters.
 
 For every comment it hashes the character n-grams, words and word bigrams
-exactly as `moderation.features` does with numpy (same polynomial hash, same
+exactly as `moderation.scoring.hashing` does with numpy (same polynomial hash, same
 column mixing), looks each column up in the folded table built by
-`moderation.model.FastScorer` (IDF and the three labels' IDF x coefficient),
+`moderation.scoring.fast.FastScorer` (IDF and the three labels' IDF x coefficient),
 adds each word's word-vector weights, sums, and counts the cue features'
 flagged words and exclamation marks.
 No sparse matrix is built, so the cost is a few nanoseconds per n-gram.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .features import _KIND_BIGRAM, _KIND_WORD, _MIX, _R
+from .hashing import _KIND_BIGRAM, _KIND_WORD, _MIX, _R
 
 _M64 = 0xFFFFFFFFFFFFFFFF
 K_WORD = np.uint64((_KIND_WORD * 0x2545F4914F6CDD1D) & _M64)

@@ -19,7 +19,7 @@ from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, S
                         select, update)
 from sqlalchemy.engine import Connection, Dialect, Engine, Row
 
-from .labels import LABELS
+from ..labels import LABELS
 
 metadata = MetaData()
 
@@ -192,8 +192,8 @@ def run_inputs_summary(conn: Connection, run_id: int, thresholds: Mapping[str, f
 
 
 def iter_run_comments(conn: Connection, run_id: int, thresholds: Mapping[str, float] | None = None,
-                      batch: int = 5000) -> Iterator[Row]:
-    """Stream the run's comments (only flagged ones when thresholds are given), in input then page order.
+                      batch: int = 5000) -> Iterator[Sequence[Row]]:
+    """Stream the run's comments in batches (only flagged ones when thresholds are given), in input then page order.
 
     Rows are named tuples (``row.text``, ``row.insult``...), cheaper than mappings at this volume.
     """
@@ -204,6 +204,4 @@ def iter_run_comments(conn: Connection, run_id: int, thresholds: Mapping[str, fl
          .order_by(run_inputs.c.position, comments.c.position))
     if thresholds is not None:
         q = q.where(flagged_condition(thresholds))
-    result = conn.execution_options(yield_per=batch).execute(q)
-    for part in result.partitions():
-        yield from part
+    yield from conn.execution_options(yield_per=batch).execute(q).partitions()

@@ -12,101 +12,75 @@ the next run resumes. Reports are then rendered from the store.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import itertools
-import os
-import sys
-import time
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Union
 
 import numpy as np
 
+from ..labels import LABELS
+from ..records import iter_records
+from ..scoring import Moderator, judge
+from ..scoring.modelfile import sha256_file
+from ..segment import SEGMENTER_VERSION, segment_page
+from ..textio import InputError, decode_bytes
 from . import store
-from .inputs import detect_format, iter_records
-from .labels import LABELS
-from .model import Moderator, sha256_file
-from .report import OUTPUT_FORMATS, display_name, write_outputs
-from .segment import SEGMENTER_VERSION, segment_page
-from .textio import InputError, decode_bytes
+from .discover import InputFile, discover
+from .progress import Progress
+from .report import OUTPUT_FORMATS, write_outputs
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 KEEP_COLUMNS = ("author", "date", "url")
-LOG_EVERY_S = 5.0
 
 
 # --------------------------------------------------------------------------- inputs
 
-@dataclass(frozen=True)
-class Source:
-    """One input file: where it is, how to read it, and how to name it in messages and reports."""
-    path: Path          # absolute
-    kind: str           # page | csv | jsonl
-    name: str           # as shown to the user (relative to the working directory when possible)
-
-    @property
-    def page_format(self) -> str:
-        return "html" if self.path.suffix.lower() in HTML_SUFFIXES else "auto"
-
-
-def discover(args_inputs: Sequence[str], exclude: Sequence[Path]) -> list[Source]:
-    """Files named or found under the folders (sorted, hidden and excluded paths skipped, no duplicates)."""
-    exclude = [p.resolve() for p in exclude]
-    found: dict[Path, None] = {}
-
-    def excluded(p: Path) -> bool:
-        return any(p == e or e in p.parents for e in exclude)
-
-    for arg in args_inputs:
-        root = Path(arg)
-        if not root.exists():
-            raise InputError(f"{arg}: no such file or folder")
-        if root.is_file():
-            found.setdefault(root.resolve())
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            here = Path(dirpath).resolve()
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not excluded(here / d))
-            for f in sorted(filenames):
-                p = here / f
-                if not f.startswith(".") and not excluded(p) and p.is_file():
-                    found.setdefault(p)
-    if not found:
-        raise InputError(f"no input files found in {', '.join(args_inputs)}")
-    sources = []
-    for p in found:
-        fmt = detect_format(p.name)
-        sources.append(Source(p, "page" if fmt == "lines" else fmt, display_name(p)))
-    return sources
-
-
 # --------------------------------------------------------------------------- worker side
 
-_MODEL: Moderator | None = None
+class ModelRef:
+    """A picklable handle on a model file for worker processes: each loads it once, on first use."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def get(self) -> Moderator:
+        return _load_once(self.path)
 
 
-def _init_worker(model_path: str) -> None:
-    """Load the model once per worker process, unless it came with the fork from the parent."""
-    global _MODEL
-    if _MODEL is None:
-        _MODEL = Moderator.load(model_path)
+@functools.lru_cache(maxsize=2)
+def _load_once(path: str) -> Moderator:
+    return Moderator.load(path)
 
 
-def _score_texts(texts: list[str]) -> np.ndarray:
-    return _MODEL.predict_proba(texts)
+def _preload(ref: ModelRef) -> None:
+    """Pool initializer: load the model before the first task, so a bad model fails every worker at once."""
+    ref.get()
 
 
-def _score_page(data: bytes, name: str, fmt: str) -> tuple[list, np.ndarray]:
+Model = Union[Moderator, ModelRef]
+
+
+def _moderator(model: Model) -> Moderator:
+    return model.get() if isinstance(model, ModelRef) else model
+
+
+def _score_texts(model: Model, texts: list[str]) -> np.ndarray:
+    return _moderator(model).predict_proba(texts)
+
+
+def _score_page(model: Model, data: bytes, name: str, fmt: str) -> tuple[list, np.ndarray]:
     """Decode, segment and score one page; InputError (binary, bad UTF-8) reaches the parent."""
     comments = segment_page(decode_bytes(data, name), format=fmt).comments
-    return comments, _MODEL.predict_proba([c.text for c in comments])
+    return comments, _moderator(model).predict_proba([c.text for c in comments])
 
 
-def _explain_texts(texts: list[str]) -> list[dict[str, list[dict]]]:
-    return [{lab: [e.to_dict() for e in ev] for lab, ev in _MODEL.explain(t).items()} for t in texts]
+def _explain_texts(model: Model, texts: list[str]) -> list[dict[str, list[dict]]]:
+    m = _moderator(model)
+    return [{lab: [e.to_dict() for e in ev] for lab, ev in m.explain(t).items()} for t in texts]
 
 
 class _InlineExecutor(Executor):
@@ -126,7 +100,7 @@ class _InlineExecutor(Executor):
 @dataclass
 class Step:
     """One unit of work for one input, consumed in order: reuse, error, page, batch or end."""
-    source: Source
+    source: InputFile
     kind: str
     key: dict = field(default_factory=dict)
     payload: Any = None                  # reuse: input id; error: message; batch: records
@@ -134,12 +108,13 @@ class Step:
     args: tuple = ()
 
 
-def _input_key(src: Source, sha: str, model_version: str, args: argparse.Namespace) -> dict:
+def _input_key(src: InputFile, sha: str, model_version: str, args: argparse.Namespace) -> dict:
     options = f"segment={SEGMENTER_VERSION}" if src.kind == "page" else f"text={args.text_column};id={args.id_column}"
     return {"path": str(src.path), "sha256": sha, "model_version": model_version, "options": options}
 
 
-def _steps(sources: Iterable[Source], engine, model_version: str, args: argparse.Namespace) -> Iterator[Step]:
+def _steps(sources: Iterable[InputFile], engine, model: Model, model_version: str,
+           args: argparse.Namespace) -> Iterator[Step]:
     """Turn inputs into steps, skipping inputs the store already has `done` for this model."""
     for src in sources:
         try:
@@ -155,19 +130,19 @@ def _steps(sources: Iterable[Source], engine, model_version: str, args: argparse
         if row is not None and row["status"] == "done":
             yield Step(src, "reuse", key, row["id"])
         elif src.kind == "page":
-            yield Step(src, "page", key, fn=_score_page, args=(data, src.name, src.page_format))
+            yield Step(src, "page", key, fn=_score_page, args=(model, data, src.name, src.page_format))
         else:
-            yield from _table_steps(src, key, args)
+            yield from _table_steps(src, key, model, args)
 
 
-def _table_steps(src: Source, key: dict, args: argparse.Namespace) -> Iterator[Step]:
+def _table_steps(src: InputFile, key: dict, model: Model, args: argparse.Namespace) -> Iterator[Step]:
     """Batches of a CSV/JSONL file, then `end`; a read error mid-file becomes an `error` step."""
     try:
         with open(src.path, "rb") as fh:
             records = iter_records(fh, src.name, src.kind, text_column=args.text_column,
                                    id_column=args.id_column, keep=KEEP_COLUMNS)
             while batch := list(itertools.islice(records, args.batch_size)):
-                yield Step(src, "batch", key, batch, _score_texts, ([r.text for r in batch],))
+                yield Step(src, "batch", key, batch, _score_texts, (model, [r.text for r in batch]))
     except (InputError, OSError) as exc:
         yield Step(src, "error", key, str(exc) if isinstance(exc, InputError) else f"{src.name}: {exc}")
         return
@@ -193,42 +168,6 @@ def _ordered(steps: Iterator[Step], executor: Executor, window: int) -> Iterator
             yield resolve(pending.popleft())
     while pending:
         yield resolve(pending.popleft())
-
-
-class Progress:
-    """A tqdm bar (comments, rate, files) on a terminal; a plain log line every few seconds otherwise."""
-
-    def __init__(self, n_files: int, stream=None):
-        self.stream = stream or sys.stderr
-        self.n_files, self.files, self.comments = n_files, 0, 0
-        self.t0 = self.last = time.monotonic()
-        self.bar = None
-        if self.stream.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(unit=" comments", unit_scale=True, file=self.stream, desc="audit", dynamic_ncols=True)
-
-    def update(self, files: int = 0, comments: int = 0) -> None:
-        self.files += files
-        self.comments += comments
-        if self.bar is not None:
-            self.bar.update(comments)
-            if files:
-                self.bar.set_postfix_str(f"{self.files}/{self.n_files} files")
-        elif time.monotonic() - self.last >= LOG_EVERY_S:
-            self.last = time.monotonic()
-            self.log(f"{self.files}/{self.n_files} files, {self.comments:,} comments "
-                     f"({self.comments / (self.last - self.t0):,.0f}/s)")
-
-    def log(self, message: str) -> None:
-        line = f"audit: {message}"
-        if self.bar is not None:
-            self.bar.write(line, file=self.stream)
-        else:
-            print(line, file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 @dataclass
@@ -296,10 +235,9 @@ class _Writer:
         self.n = 0
 
     def _write(self, rows: list[dict], probs: np.ndarray) -> None:
-        flags = self.moderator.flags(probs, self.thresholds).any(axis=1)
         version = self.moderator.version
-        for row, p, f in zip(rows, probs.tolist(), flags.tolist()):
-            row.update(zip(LABELS, p), flagged=f, model_version=version, input_id=self.input_id)
+        for row, verdict in zip(rows, judge(probs, self.thresholds)):
+            row.update(verdict.scores, flagged=verdict.flagged, model_version=version, input_id=self.input_id)
         store.add_comments(self.conn, rows)
         self.n += len(rows)
         self.counts["comments_scored"] += len(rows)
@@ -375,19 +313,19 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
             "id_column": args.id_column, "only_flagged": args.only_flagged, "formats": formats,
             "jobs": args.jobs, "batch_size": args.batch_size, "model": str(moderator.path)})
 
-    global _MODEL
-    _MODEL = moderator
+    # --jobs 1 scores with the model loaded here; worker processes each load the file once
+    model: Model = moderator if args.jobs == 1 else ModelRef(str(moderator.path))
     executor: Executor = (_InlineExecutor() if args.jobs == 1 else
-                          ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(str(moderator.path),)))
+                          ProcessPoolExecutor(args.jobs, initializer=_preload, initargs=(model,)))
     progress = Progress(len(sources))
     writer = _Writer(engine, run_id, moderator, thresholds, progress)
     try:
-        for step, result in _ordered(_steps(sources, engine, moderator.version, args), executor, 4 * args.jobs):
+        for step, result in _ordered(_steps(sources, engine, model, moderator.version, args), executor, 4 * args.jobs):
             writer.handle(step, result)
         progress.close()                  # the bar ends before the report messages
         with engine.connect() as conn:
             store.finish_run(conn, run_id, writer.counts)
-            explain = lambda texts: _explain_parallel(executor, texts, args.jobs)  # noqa: E731
+            explain = lambda texts: _explain_parallel(executor, model, texts, args.jobs)  # noqa: E731
             outputs, totals = write_outputs(conn, run_id, out, formats, thresholds, moderator.version, explain,
                                             only_flagged=args.only_flagged)
     finally:
@@ -398,11 +336,11 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
     return AuditResult(run_id, writer.counts, totals, writer.skipped, outputs)
 
 
-def _explain_parallel(executor: Executor, texts: list[str], jobs: int) -> list[dict]:
+def _explain_parallel(executor: Executor, model: Model, texts: list[str], jobs: int) -> list[dict]:
     """Evidence for the comments shown in the HTML report, spread over the workers."""
     size = max(1, -(-len(texts) // (4 * jobs)))
     chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    return [ev for part in executor.map(_explain_texts, chunks) for ev in part]
+    return [ev for part in executor.map(functools.partial(_explain_texts, model), chunks) for ev in part]
 
 
 def main(args: argparse.Namespace) -> int:

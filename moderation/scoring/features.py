@@ -1,34 +1,28 @@
-"""TF-IDF features over word and character n-grams, vectorised across a batch.
+"""The model's features: TF-IDF over word and character n-grams, word vectors, and a few cues.
 
-`NgramTfidf` is a scikit-learn transformer. Instead of a Python loop per
-n-gram (what makes `TfidfVectorizer` slow on character n-grams), it turns a
-whole batch into one array of code points and hashes every n-gram with numpy:
-a polynomial prefix hash gives any substring's hash in O(1), so character
-n-grams, words and word bigrams all come out of a handful of array operations.
-Hashed n-grams land in ``2**n_bits`` columns (the hashing trick); columns seen
-in fewer than ``min_df`` training documents get IDF 0 and so drop out, like a
-pruned vocabulary. Rows are L1-normalised: the norm is then a plain sum over
-n-gram occurrences, which is what lets `moderation.model` score a comment as
-one gather and one sum, with no per-document grouping.
+`NgramTfidf` is a scikit-learn transformer over the columns `hashing` computes.
+Columns seen in fewer than ``min_df`` training documents get IDF 0 and so drop
+out, like a pruned vocabulary. Rows are L1-normalised: the norm is then a plain
+sum over n-gram occurrences, which is what lets `moderation.scoring.fast`
+score a comment as one gather and one sum, with no per-document grouping.
 
 With ``vectors`` set, each row also carries the sum of its words' pretrained
-French word vectors (`moderation.wordvectors`), divided by the same L1 norm.
-That keeps the model linear in word counts, so each word's vector part folds
-into one weight per label (`NgramTfidf.word_vector_weights`) and costs one
-lookup per word at scoring time, while words the training data never showed
-still score by their neighbours in the vector space. Only whole words look up
-vectors, never character n-grams: they share the hashed columns, and a
-character n-gram that collides with a word's column must not carry its vector.
+French word vectors (read at training time by `moderation.training.wordvectors`),
+divided by the same L1 norm. That keeps the model linear in word counts, so each
+word's vector part folds into one weight per label and costs one lookup per word
+at scoring time, while words the training data never showed still score by
+their neighbours in the vector space. Only whole words look up vectors, never
+character n-grams: they share the hashed columns, and a character n-gram that
+collides with a word's column must not carry its vector.
 
 `CueFeatures` counts flagged words: listed insults, second-person address, and
 "near insults", words whose vector lies close to one of a short core list of
-French insults (`moderation.masking.CORE_INSULTS`). That last cue carries an
-insult the data never showed, as long as its vector sits among insults.
+French insults (`lexicon/core_insults.txt`). That last cue carries an insult the
+data never showed, as long as its vector sits among insults.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -36,22 +30,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .masking import CORE_INSULTS, mask_counts, offensive_words
+from .hashing import NgramHasher, Occurrences, word_columns
+from .lexicon import core_insults, offensive_words
+from .masking import mask_counts
 from .normalise import fold_batch, repair, split_batch
 
-_U64 = np.uint64
-_R = 0x100000001B3                       # odd multiplier of the prefix hash
-_R_INV = pow(_R, -1, 1 << 64)            # its inverse mod 2**64 makes hashes position-free
-_MIX = 0x9E3779B97F4A7C15                # Fibonacci hashing for column selection
-_KIND_WORD, _KIND_BIGRAM = 101, 102      # namespaces, so a word never shares a column with a char n-gram
-_SEP = "\x00"                            # document separator inside a batch
-
-# word characters of the Basic Multilingual Plane: letters, digits, underscore and the
-# masking star (so `u*****` is one word); astral characters (emoji) are not word characters
-IS_WORD = np.fromiter((chr(i).isalnum() for i in range(0x10000)), dtype=bool, count=0x10000)
-IS_WORD[[ord("_"), ord("*")]] = True
-
-_EMPTY = np.zeros(0, dtype=np.int64)
 WORD_LEXICON, WORD_SECOND_PERSON = 1, 2     # bit flags in CueFeatures.word_flags_
 # "near insult" bands: cosine similarity of a word's vector to its nearest core insult's vector
 NEAR_INSULT_BANDS = (0.5, 0.6, 0.7)
@@ -60,121 +43,6 @@ WORD_NEAR_INSULT = (4, 8, 16)
 FLAG_NAMES = ("insult_words", "second_person", *(f"near_insult_{int(b * 100)}" for b in NEAR_INSULT_BANDS))
 FLAG_BITS = np.array((WORD_LEXICON, WORD_SECOND_PERSON) + WORD_NEAR_INSULT, dtype=np.int8)
 SECOND_PERSON = ("tu", "toi", "te", "t", "ta", "ton", "tes", "vous", "vos", "votre")
-
-
-def _powers(base: int, n: int) -> np.ndarray:
-    out = np.full(n, base, dtype=_U64)
-    out[0] = 1
-    with np.errstate(over="ignore"):
-        return np.cumprod(out, dtype=_U64)
-
-
-@dataclass
-class Occurrences:
-    """Every n-gram occurrence of a batch: its column, document, and [start, end) in the padded text.
-
-    ``word_column``/``word_doc`` repeat the single-word occurrences for the cue
-    features and word vectors (``word_start``/``word_end`` their spans, when
-    positions were asked for).
-    """
-    column: np.ndarray
-    doc: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    word_column: np.ndarray
-    word_doc: np.ndarray
-    word_start: np.ndarray
-    word_end: np.ndarray
-
-
-class _Hasher:
-    """Hashes all n-grams of a batch of normalised texts with array operations."""
-
-    def __init__(self, char_ngrams: tuple[int, int], word_ngrams: tuple[int, int], n_bits: int):
-        self.char_ngrams, self.word_ngrams, self.shift = char_ngrams, word_ngrams, _U64(64 - n_bits)
-        self._pow = self._pinv = np.ones(1, dtype=_U64)
-
-    def _tables(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self._pow) < n:
-            size = max(n, 2 * len(self._pow))
-            self._pow, self._pinv = _powers(_R, size), _powers(_R_INV, size)
-        return self._pow, self._pinv
-
-    def _column(self, h: np.ndarray, kind: int) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            return (((h ^ _U64((kind * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF)) * _U64(_MIX)) >> self.shift).astype(np.int64)
-
-    def occurrences(self, texts: Sequence[str], positions: bool = False) -> Occurrences:
-        padded = [f" {t} " for t in texts]
-        big = _SEP.join(padded) + _SEP
-        codes = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        n = len(codes)
-        powr, pinv = self._tables(n + 1)
-        c64 = codes.astype(_U64)
-        prefix = np.zeros(n + 1, dtype=_U64)
-        with np.errstate(over="ignore"):
-            np.cumsum(c64 * powr[:n], out=prefix[1:])
-        is_sep = codes == 0
-        doc_of = np.cumsum(is_sep) - is_sep            # document index of each position
-        seps = np.concatenate(([0], np.cumsum(is_sep)))
-        doc_start = np.concatenate(([0], np.flatnonzero(is_sep) + 1))[:-1]
-
-        cols, docs, starts, ends = [], [], [], []
-
-        def emit(col, doc, a, b):
-            cols.append(col); docs.append(doc)
-            if positions:
-                starts.append(a - doc_start[doc]); ends.append(b - doc_start[doc])
-
-        def span_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            with np.errstate(over="ignore"):
-                return (prefix[b] - prefix[a]) * pinv[a]
-
-        lo, hi = self.char_ngrams
-        for k in range(lo, hi + 1):
-            if n < k:
-                break
-            a = np.flatnonzero(seps[k:] == seps[:-k])      # windows that cross no separator
-            b = a + k
-            emit(self._column(span_hash(a, b), k), doc_of[a], a, b)
-
-        word = np.zeros(n, dtype=bool)
-        bmp = codes < 0x10000
-        word[bmp] = IS_WORD[codes[bmp]]
-        edge = np.diff(word.astype(np.int8), prepend=0, append=0)
-        w_start, w_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
-        w_hash = span_hash(w_start, w_end)
-        w_doc = doc_of[w_start]
-        w_col = self._column(w_hash, _KIND_WORD)
-        if len(w_start):
-            wlo, whi = self.word_ngrams
-            if wlo <= 1 <= whi:
-                emit(w_col, w_doc, w_start, w_end)
-            if wlo <= 2 <= whi and len(w_start) > 1:
-                same = np.flatnonzero(w_doc[1:] == w_doc[:-1])
-                with np.errstate(over="ignore"):
-                    bh = w_hash[same] * _U64(_R) + w_hash[same + 1]
-                emit(self._column(bh, _KIND_BIGRAM), w_doc[same], w_start[same], w_end[same + 1])
-
-        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        ws, we = (w_start - doc_start[w_doc], w_end - doc_start[w_doc]) if positions else (_EMPTY, _EMPTY)
-        return Occurrences(cat(cols), cat(docs), cat(starts), cat(ends), w_col, w_doc, ws, we)
-
-
-def word_columns(words: Sequence[str], n_bits: int) -> np.ndarray:
-    """The hashed word column of each entry after our normalisation; -1 if it does not fold to one word."""
-    codes, bounds = fold_batch([repair(w) for w in words])
-    folded = split_batch(codes, bounds)
-    occ = _Hasher((1, 0), (1, 1), n_bits).occurrences(folded, positions=True)
-    # keep entries that fold to one token spanning all of it (" token ": it starts at 1)
-    n_tokens = np.bincount(occ.word_doc, minlength=len(folded))
-    whole = np.zeros(len(folded), dtype=bool)
-    whole[occ.word_doc] = (occ.word_start == 1) & (occ.word_end == np.diff(bounds)[occ.word_doc] + 1)
-    column = np.full(len(folded), -1, dtype=np.int64)
-    column[occ.word_doc] = occ.word_column
-    column[(n_tokens != 1) | ~whole] = -1
-    return column
-
 
 @functools.lru_cache(maxsize=2)
 def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +55,7 @@ def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     Cached (the only cache of the vector files): the tokens and cues of a training run, and the
     several models an evaluation trains, read the 500,000-word vocabulary once.
     """
-    from .wordvectors import load_word_vectors
+    from ..training.wordvectors import load_word_vectors
 
     words, rows, vectors = load_word_vectors(package)
     order = np.lexsort((rows, np.array([w != w.lower() for w in words])))
@@ -240,9 +108,9 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         vecs = getattr(self, "vectors_", None)
         return self.n_columns + (0 if vecs is None else vecs.shape[1])
 
-    def hasher(self) -> _Hasher:
+    def hasher(self) -> NgramHasher:
         if getattr(self, "_hasher", None) is None:
-            self._hasher = _Hasher(tuple(self.char_ngrams), tuple(self.word_ngrams), self.n_bits)
+            self._hasher = NgramHasher(tuple(self.char_ngrams), tuple(self.word_ngrams), self.n_bits)
         return self._hasher
 
     def _batches(self, texts: Iterable[str]):
@@ -285,7 +153,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         summed = counts @ self.vectors_[used].astype(np.float64)
         return sp.csr_matrix(summed * (self.vector_scale / norm)[:, None])
 
-    def fold(self, coef: np.ndarray) -> np.ndarray:
+    def column_weights(self, coef: np.ndarray) -> np.ndarray:
         """(n_columns, n_labels): IDF x coefficient, what one occurrence of each column adds to a logit x norm.
 
         ``coef`` holds the labels' coefficients over this transformer's output columns.
@@ -369,7 +237,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         index, vectors = vector_columns(self.vectors, self.n_bits)
         unit = vectors.astype(np.float64)
         unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-        columns = word_columns(sorted(CORE_INSULTS), self.n_bits)
+        columns = word_columns(sorted(core_insults()), self.n_bits)
         seeds = index[columns[columns >= 0]]
         nearest = (unit @ unit[np.unique(seeds[seeds >= 0])].T).max(axis=1)
         flags = np.zeros(1 << self.n_bits, dtype=np.int8)
@@ -385,7 +253,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         repaired = [repair(t) for t in texts]
         codes, bounds = fold_batch(repaired)
         normalised = split_batch(codes, bounds)
-        occ = _Hasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
+        occ = NgramHasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
         flags = self.word_flags_[occ.word_column]
         # per comment: how many of its words carry each flag (the fast path counts the same in its kernel)
         counts = np.column_stack([np.bincount(occ.word_doc, (flags & bit) > 0, minlength=n) for bit in FLAG_BITS])

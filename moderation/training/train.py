@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -22,12 +21,14 @@ import sklearn
 from sklearn.metrics import average_precision_score, f1_score, fbeta_score, roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from . import __version__
-from .data import DEFAULT_DATA_DIR, SOURCES, load_labelled_file, load_pack
-from .features import CueFeatures
-from .labels import LABELS
-from .masking import augment
-from .model import DEFAULT_MODEL_PATH, build_pipeline, manifest_path, sha256_file
+from .. import __version__
+from ..labels import LABELS
+from ..scoring.classifier import build_pipeline
+from ..scoring.features import CueFeatures
+from ..scoring.modelfile import MODEL_FORMAT, manifest_path, sha256_file, shipped_model_path
+from ..textio import atomic_write
+from .augment import augment
+from .sources import DEFAULT_DATA_DIR, SOURCES, load_labelled_file, load_pack
 
 log = logging.getLogger("moderation.train")
 
@@ -208,18 +209,6 @@ def source_summary(df: pd.DataFrame) -> list[dict]:
     return out
 
 
-def atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | None = None,
                extra_manifest: dict | None = None) -> dict:
     """Write the model file and its manifest, each atomically (temporary file, then rename)."""
@@ -228,13 +217,14 @@ def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | 
     manifest = {
         "name": out.stem,
         "version": version or __version__,
+        "format": MODEL_FORMAT,
         "file": out.name,
         "sha256": sha256_file(out),
         "sklearn_version": sklearn.__version__,
         "labels": list(LABELS),
         "thresholds": result.thresholds,
         "sources": source_summary(df),
-        "label_mapping": "see moderation/data.py (module docstring) and README 'Training data'",
+        "label_mapping": "see moderation/training/sources.py (module docstring)",
         "split": result.counts,
         "metrics": result.metrics,
         "training": {"seed": SEED, "C": result.pipeline.named_steps["classifier"].C,
@@ -253,7 +243,7 @@ def train(data_dir: str | Path | None = None, extra: Sequence[str | Path] = (), 
     df = load_training_data(data_dir, extra, use_pack)
     progress(f"{len(df)} rows ({int((df['augmented'] != '').sum())} augmented) from {df['source'].nunique()} sources")
     result = fit_model(df, progress=progress)
-    out = Path(out) if out else DEFAULT_MODEL_PATH
+    out = Path(out) if out else shipped_model_path()
     manifest = save_model(result, df, out, version,
                           {"training_seconds": round(time.perf_counter() - t0, 1)})
     progress(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {manifest_path(out).name}")

@@ -1,0 +1,378 @@
+"""The line model for text pages (and HTML pages without comment markup).
+
+Every non-blank line is typed by keyword patterns (site furniture, comment
+form, comment heading, article-end marker such as ``Source:``, thread metadata
+such as ``Répondre`` or an author/date line, bare link, name-like signature,
+quotation, prose). Prose lines get a hand-weighted log-odds of being a comment
+from surface cues (first/second person, shouting, masked words, exclamation,
+informal typing, English) against journalistic cues (reporting verbs, dated
+weekdays, headline shape, reported speech), plus positional priors (before the
+article-end marker, after a comment heading, next to thread metadata). A thread
+is one contiguous block after the article, so the comments are the block with
+the highest total score (maximum-sum subarray, linear time); strong furniture
+lines break blocks. Inside the block, lines are grouped only on evidence: quote
++ reply, comment + bare link, comment + name-like signature, and paragraphs
+between explicit author/``Répondre`` delimiters.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from .comments import Comment
+from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLINE, CALL_TO_ACTION, COLON_HEAD,
+                       COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
+                       EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
+                       LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
+                       NOTICES, NOT_IN_NAME, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
+                       UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
+
+
+def fold_line(s: str) -> str:
+    """Normalised form for keyword matching: lower case, straight apostrophes, single spaces."""
+    return " ".join(s.replace("’", "'").replace("\u00a0", " ").lower().split())
+
+
+
+def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Non-blank lines with their 1-based number (``\\n`` separated, so numbers match editors)."""
+    for i, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            yield i, line
+
+
+
+def _has_date_anchor(n: str) -> bool:
+    """A digit or a relative-date word: every date line has one (cheap pre-check)."""
+    return bool(DIGIT.search(n)) or any(w in n for w in RELATIVE_DATES)
+
+
+def _journalistic(bare: str) -> int:
+    """Count of reporting cues: "a déclaré", "jeudi 11 septembre", "a-t-il", "lors de"..."""
+    toks = bare.replace(",", " ").replace(".", " ").split()
+    hits = sum(w in bare for w in NEWS_PHRASES)
+    for i, tok in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        if tok in AUXILIARIES:
+            hits += nxt in REPORTING or (nxt in ("notamment", "également", "ainsi") and
+                                          i + 2 < len(toks) and toks[i + 2] in REPORTING)
+        elif tok in WEEKDAYS:
+            hits += nxt[:1].isdigit() or nxt in WEEKDAY_NEXT
+    return hits
+
+
+def is_name(s: str) -> bool:
+    """Short line made of capitalised name tokens (signature or author): "KAN", "Awa K. Traoré"."""
+    if len(s) > 45 or NOT_IN_NAME.search(s):
+        return False
+    toks = s.split()
+    if not 1 <= len(toks) <= 6:
+        return False
+    caps = 0
+    for tok in toks:
+        low = tok.lower().replace("’", "'").strip(".")
+        if low in COMMON_WORDS:
+            return False
+        if low in NAME_PARTICLES:
+            continue
+        if not NAME_TOKEN.fullmatch(tok):
+            return False
+        caps += 1
+    if caps == 0:
+        return False
+    return not (len(toks) == 1 and not toks[0].isupper() and ADJ_SUFFIX.search(toks[0].lower()))
+
+
+def is_pseudo(s: str, explicit: bool = False) -> bool:
+    """Looser author handle ("kader227", "Baye Fall 77"); any words when the line says "par X"/"X dit"."""
+    toks = s.split()
+    return 1 <= len(toks) <= 5 and len(s) <= 40 and all(PSEUDO_TOKEN.fullmatch(t) for t in toks) and \
+        (explicit or not any(t.lower() in COMMON_WORDS for t in toks))
+
+
+def is_date(s: str) -> bool:
+    """A line that is only a date/time ("Publié samedi 13 septembre 2025 à 17:07", "il y a 3 heures")."""
+    if len(s) > 90:
+        return False
+    n = fold_line(s)
+    if len(n) > 70 or not _has_date_anchor(n):
+        return False
+    return all(tok.isdigit() or tok in DATE_WORDS for tok in re.findall(r"[^\W\d_]+|\d+", n))
+
+
+def author_meta(s: str) -> tuple[str, str | None] | None:
+    """(author, date) when the line is comment metadata ("Awa dit :", "Moussa - 12/09/2025", "Posté le ... par X")."""
+    m = SAYS.match(s)
+    if m and is_pseudo(m["name"], explicit=True) and (not m["rest"] or is_date(m["rest"])):
+        return m["name"].strip(), (m["rest"].strip() or None)
+    m = POSTED_BY.match(s)
+    if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
+        return m["name"].strip(), m["rest"].strip()
+    m = DATE_BY.match(s)
+    if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
+        return m["name"].strip(), m["rest"].strip()
+    parts = NAME_DATE_SPLIT.split(s, maxsplit=1)
+    if len(parts) == 2 and (is_name(parts[0]) or is_pseudo(parts[0])) and is_date(parts[1]):
+        return parts[0].strip(), parts[1].strip()
+    return None
+
+
+@dataclass
+class Unit:
+    """One non-blank line (or HTML block) and what the model made of it."""
+
+    text: str
+    line: int | None = None
+    path: str | None = None
+    kind: str = "prose"
+    score: float = 0.0
+    author: str | None = None
+    date: str | None = None
+
+
+# Kinds that never become comments, with their weight in the block search.
+_BREAK_WEIGHT = {"furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
+                 "form": -1.0, "paywall": -1.0, "byline": -0.3, "heading": 0.0,
+                 "author": 0.3, "date": 0.3, "action": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0}
+_SECTION_KINDS = {"form", "heading", "paywall"}
+
+
+def line_kind(text: str) -> tuple[str, str | None, str | None]:
+    """Line type from keyword patterns, plus (author, date) for comment headers."""
+    n = fold_line(text)
+    words = len(n.split())
+    if LINK.fullmatch(n):
+        return "link", None, None
+    if words <= 12 and HEADING.match(n):
+        return "heading", None, None
+    if len(n) <= 250 and "!" not in n and ("abonn" in n or "subscri" in n) and PAYWALL_SECTION.search(n):
+        return "paywall", None, None
+    if (len(n) <= 100 or (len(n) <= 250 and "comment" in n)) and FORM.search(n):
+        return "form", None, None
+    if END.match(n):
+        return "end", None, None
+    if len(n) <= 160 and LIST_HEADING.match(n):
+        return "list_heading", None, None
+    if words <= 12 and all(ACTION_PART.match(p.strip()) for p in ACTION_SPLIT.split(n) if p.strip()):
+        return "action", None, None
+    if is_date(text):
+        return "date", None, text.strip()
+    meta = author_meta(text) if len(text) <= 120 and (":" in n or _has_date_anchor(n)) else None
+    if meta:
+        return "author", meta[0], meta[1]
+    m = BYLINE.match(text)
+    if m and is_name(m["name"]):
+        return "byline", None, None
+    if (words <= 8 and FURNITURE_SHORT.match(n)) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
+            or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) \
+            or (len(MENU_SEP.findall(n)) >= 2 and all(len(p.split()) <= 3 for p in MENU_SEP.split(n))):
+        return "furniture", None, None
+    if is_name(text):
+        return "name", None, None
+    if QUOTE.match(text):
+        return "quote", None, None
+    return "prose", None, None
+
+
+def _intrinsic(text: str) -> float:
+    """Hand-weighted log-odds that a prose line is a reader comment, from the line alone."""
+    t = text.replace("’", "'")
+    low = t.lower()
+    bare = STRIP_QUOTES.sub(" ", low) if ("«" in t or "“" in t or '"' in t) else low   # reported speech
+    words_low = WORD.findall(INVERTED.sub(" ", bare) if "-" in bare else bare)
+    score = -0.5
+    pron = sum(w in PRONOUNS for w in words_low)
+    score += (1.0 if pron else 0.0) + (0.4 if pron >= 3 else 0.0)
+    score += 1.0 if "!" in bare else 0.0
+    score += 0.6 if "?" in bare else 0.0
+    upper = len(UPPER.findall(t))
+    if upper >= 7 and upper >= 0.7 * len(LETTER.findall(t)):
+        score += 1.5                            # shouting
+    score += 2.0 if "**" in t and MASKED.search(t) else 0.0
+    score += 1.0 if any(w in OPINION_WORDS for w in words_low) or any(p in bare for p in OPINION_PHRASES) else 0.0
+    first_alpha = LETTER.search(t)
+    informal = sum(0.6 for rx in INFORMAL if rx.search(low))
+    informal += 0.6 if ("' " in low or " '" in low) and SPACED_APOSTROPHE.search(low) else 0.0   # "c’ est"
+    informal += 0.6 if any(w in ELIDED for w in words_low) else 0.0         # "c est", "d avoir"
+    informal += 0.6 if first_alpha and first_alpha.group().islower() else 0.0
+    informal += 0.6 if any(w in SMS for w in words_low) else 0.0
+    informal += 0.6 if EMOJI.search(t) or ((":" in t or ";" in t) and EMOTICON.search(t)) else 0.0
+    score += min(informal, 1.5)
+    en = sum(w in EN_WORDS for w in words_low)
+    score += 0.8 if en >= 3 and en > sum(w in FR_WORDS for w in words_low) else 0.0
+    score += 0.3 if LINK.search(low) else 0.0
+    score -= min(0.7 * _journalistic(bare), 2.1)
+    score -= 0.4 if ("«" in t or "“" in t) else 0.0
+    score -= 0.6 if len(t) > 400 else 0.0
+    words = t.split()
+    if words and not re.search(r"[.!?…»”\")]$", t.rstrip()) and len(words) >= 4:
+        long_words = [w for w in words if len(w) > 3 and w[0].isalpha()]
+        titled = sum(w[0].isupper() for w in long_words)
+        title_case = len(long_words) >= 4 and titled >= 0.6 * len(long_words) and not t.isupper()
+        score -= 1.5 if (COLON_HEAD.match(t) or title_case) else (0.3 if len(words) >= 6 else 0.0)
+    return score
+
+
+def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
+    """Set each unit's kind and score, using its neighbours (duplicates, teasers, headers, priors)."""
+    seen: set[str] = set()
+    for u in units:
+        u.kind, u.author, u.date = line_kind(u.text)
+        key = fold_line(u.text)
+        if u.kind == "prose" and len(key.split()) >= 4 and key in seen:
+            u.kind = "dup"                      # repeated title or teaser
+        seen.add(key)
+        if u.kind == "prose":
+            u.score = _intrinsic(u.text)
+    for i, u in enumerate(units):
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if u.kind in ("name", "prose") and nxt is not None and nxt.kind == "date" and \
+                (u.kind == "name" or is_pseudo(u.text)):
+            u.kind, u.author, u.date = "author", u.text.strip(), nxt.date
+        if u.kind == "prose" and nxt is not None and nxt.kind == "byline":
+            u.kind = "teaser"                   # excerpt followed by "Par X"
+    for i, u in enumerate(units):
+        if u.kind != "list_heading":
+            continue
+        inline = len(fold_line(u.text).split(":", 1)[-1].split()) > 3 if ":" in u.text else False
+        limit = 1 if inline else 10
+        j = i + 1
+        while j < len(units) and limit and units[j].kind in ("prose", "name", "quote") and units[j].score < 1.0:
+            units[j].kind = "teaser"
+            limit -= 1
+            j += 1
+            if j < len(units) and blank_before[j]:
+                break
+    kinds = [u.kind for u in units]
+    anchor = next((i for i, k in enumerate(kinds) if k == "end"), None)
+    if anchor is None:
+        anchor = next((i for i, k in enumerate(kinds) if k in _SECTION_KINDS), None)
+    last_heading = max((i for i, k in enumerate(kinds) if k == "heading"), default=None)
+    for i, u in enumerate(units):
+        if u.kind != "prose":
+            u.score = _BREAK_WEIGHT.get(u.kind, 0.0)
+            continue
+        if anchor is not None:
+            u.score += -1.2 if i < anchor else (0.5 if kinds[anchor] == "end" else 0.0)
+        if last_heading is not None and i > last_heading:
+            u.score += 1.2
+        prev = kinds[i - 1] if i else None
+        if prev in ("author", "action") or (prev == "date" and i >= 2 and kinds[i - 2] in ("author", "name")) \
+                or (i + 1 < len(kinds) and kinds[i + 1] == "action"):
+            u.score += 0.8
+
+
+_CONTINUE_SCORE = -1.0     # a neutral line right after the thread still belongs to it
+
+
+def _best_block(units: list[Unit], min_total: float = 1.0) -> tuple[int, int] | None:
+    """Contiguous run of units with the largest total score (Kadane), or None if too weak."""
+    best, best_span = min_total, None
+    run, start = 0.0, 0
+    for i, u in enumerate(units):
+        if run <= 0:
+            run, start = 0.0, i
+        run += u.score
+        if run > best:
+            best, best_span = run, (start, i)
+    if best_span is None:
+        return None
+    lo, hi = best_span
+    while lo > 0 and units[lo - 1].kind in ("author", "name", "date", "quote"):
+        lo -= 1
+    while hi + 1 < len(units) and (units[hi + 1].kind == "link" or (units[hi + 1].kind == "name" and
+                                   units[hi].kind in ("prose", "link")) or (units[hi + 1].kind == "prose" and
+                                   units[hi + 1].score > _CONTINUE_SCORE)):
+        hi += 1                               # a thread runs on until a clear break
+    return lo, hi
+
+
+@dataclass
+class _Group:
+    units: list[Unit]
+    author: str | None = None
+    date: str | None = None
+    closed: bool = False
+
+
+def _group_block(units: list[Unit]) -> list[_Group]:
+    """Group the block's lines into comments, merging only where the page gives evidence."""
+    first = next((i for i, u in enumerate(units) if u.kind in ("prose", "quote", "link")), 0)
+    header_style = any(u.kind in ("author", "name", "date") for u in units[:first])
+    prose = sum(u.kind == "prose" for u in units)
+    delimiters = sum(u.kind in ("author", "action") or (header_style and u.kind == "name") for u in units)
+    delimited = delimiters >= max(2, prose / 4)
+    groups: list[_Group] = []
+    cur: _Group | None = None
+    author = date = None
+    quotes: list[Unit] = []
+    for u in units:
+        k = u.kind
+        if k == "author" and not header_style and cur is not None:     # "Posté le ... par X" under the comment
+            cur.author, cur.date = cur.author or u.author, cur.date or u.date
+            cur = None
+        elif k in ("author", "action") or (k == "name" and (header_style or cur is None)) or \
+                (k == "date" and header_style):
+            cur = None
+            if k == "author":
+                author, date = u.author, u.date
+            elif k == "name":
+                author = u.text
+            elif k == "date":
+                date = u.text
+        elif k == "date":
+            if cur is not None:
+                cur.date = cur.date or u.text
+        elif k == "name":                     # signature after a comment
+            assert cur is not None
+            cur.units.append(u)
+            cur.author = cur.author or u.text
+            cur.closed = True
+        elif k == "link" and cur is not None and not cur.closed:
+            cur.units.append(u)
+        elif k == "quote":
+            cur = None
+            quotes.append(u)
+        elif k in ("prose", "link"):
+            if cur is not None and delimited and not quotes and not cur.closed:
+                cur.units.append(u)
+                continue
+            cur = _Group(quotes + [u], author, date)
+            groups.append(cur)
+            author = date = None
+            quotes = []
+        else:
+            cur = None
+    if quotes:
+        groups.append(_Group(quotes, author, date))
+    return groups
+
+
+def segment_units(units: list[Unit], blank_before: list[bool] | None = None) -> tuple[list[Comment], bool]:
+    """Comments and comment-section flag for a sequence of text units."""
+    if blank_before is None:
+        blank_before = _blank_flags(units)
+    _type_units(units, blank_before)
+    section = any(u.kind in _SECTION_KINDS for u in units)
+    span = _best_block(units)
+    if span is None:
+        return [], section
+    groups = _group_block(units[span[0]:span[1] + 1])
+    comments = []
+    for g in groups:
+        first, last = g.units[0], g.units[-1]
+        lines = (first.line, last.line) if first.line is not None and last.line is not None else None
+        comments.append(Comment(len(comments), "\n".join(u.text for u in g.units), lines, first.path,
+                                g.author, g.date))
+    return comments, section or bool(comments)
+
+
+def _blank_flags(units: list[Unit]) -> list[bool]:
+    """Whether a blank line separates each unit from the previous one (text pages)."""
+    flags = []
+    for i, u in enumerate(units):
+        prev = units[i - 1].line if i else None
+        flags.append(u.line is not None and prev is not None and u.line - prev > 1)
+    return flags

@@ -1,0 +1,198 @@
+"""Patterns and word lists the segmenter reads (the word lists themselves are data in `lexicon/`).
+
+Line patterns recognise site furniture, comment forms and headings, article-end
+markers, thread metadata and reported speech in text dumps; the HTML part names
+the tags and the class/id/itemprop vocabulary of comment systems.
+"""
+from __future__ import annotations
+
+import re
+
+from ..wordlists import word_list
+
+LINK = re.compile(r"(?:https?://|www\.)\S+")
+FORM = re.compile(
+    r"\b(?:laisse[rz] un commentaire|ajouter un commentaire|[ée]crire un commentaire|poster un commentaire|"
+    r"publier (?:un |le |votre )?commentaire|commenter cet article|r[ée]agi(?:r|ssez) [àa] cet article|"
+    r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|"
+    r"(?:e-?mail|courriel|messagerie)\W{0,3}(?:ne sera|n'est) (?:pas|jamais) (?:publi|affich)|will not be published|"
+    r"^(?:(?:entrez|saisissez|tapez|[ée]crivez|r[ée]digez|indiquez) )?votre (?:commentaire|message|r[ée]action|nom|"
+    r"e-?mail|adresse(?: e-?mail)?|pseudo|site(?: web)?)(?: \([^)]*\))?\s*[*:.…]*$|"
+    r"champs (?:obligatoires|requis)|required fields are marked|enregistrer mon nom|save my name|"
+    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer)|"
+    r"logged in to (?:post|comment)|annuler la r[ée]ponse|cancel reply|"
+    r"commentaires? (?:sont|est) (?:ferm|d[ée]sactiv)|comments are closed|aucun commentaire|"
+    r"soyez le premier [àa] (?:commenter|r[ée]agir)|be the first to comment|pas encore de commentaire|no comments yet|"
+    r"^(?:votre )?(?:commentaire|message|r[ée]action|nom|name|e-?mail|site(?: web)?|website|pseudo)\s*[*:]\s*\*?$|"
+    r"^(?:envoyer|soumettre|publier|valider)(?: (?:le|mon|votre) commentaire)?$)"
+)
+PAYWALL_SECTION = re.compile(
+    r"(?:contribution|commentaire|comment|r[ée]action|espace d'[ée]change|discussion|r[ée]agir|commenter)[^.!]*\b(?:abonn|subscri)|"
+    r"(?:abonn|subscri)[^.!]*\b(?:contribu|comment|r[ée]agir|discussion|[ée]change)"
+)
+HEADING = re.compile(
+    r"^(?:(?:\d+|un|une|one|aucun|aucune|no)\s+)?(?:commentaires?|r[ée]actions?|comments?|r[ée]ponses?|responses?|"
+    r"r[ée]flexions?|thoughts?|replies|contributions?|avis)(?:\s*\(\d+\))?(?:\s+(?:sur|à|a|to|on|pour)\s+[«“\"].*)?\s*:?$|"
+    r"^(?:vos|les|des|nos) (?:commentaires|r[ée]actions|contributions|avis)(?: des (?:lecteurs|internautes))?(?:\s*\(\d+\))?\s*:?$|"
+    r"^(?:discussion|forum|d[ée]bat|le d[ée]bat|espace commentaires|avis des lecteurs|r[ée]actions des lecteurs)(?:\s*\(\d+\))?\s*:?$"
+)
+END = re.compile(
+    r"^(?:sources?|cr[ée]dits?(?: photos?)?|photos?|auteur|tags?|mots[- ]cl[ée]s|[ée]tiquettes?|cat[ée]gories?|"
+    r"rubriques?|th[èe]mes?|lien source)\s*:|^(?:r[ée]dig[ée]|[ée]crit|propos recueillis|compil[ée]) par\b|"
+    r"^\(?avec (?:afp|reuters|ap|apa|anadolu|agences?|xinhua|aps)\)?\.?$|^©|^\(c\)|^copyright\b|"
+    r"^(?:par )?(?:la )?r[ée]daction(?: de [\w' .-]{1,30})?\.?$|^\(?(?:afp|aps|aip|amap|map|apa|reuters|xinhua|anadolu)\)?\.?$"
+)
+LIST_HEADING = re.compile(
+    r"^(?:[àa] )?lire (?:aussi|[ée]galement|encore)\b|"
+    r"^(?:les |nos )?(?:articles?|sujets?|dossiers?|infos?|actualit[ée]s?) (?:similaires|li[ée]s|connexes|recommand[ée]s|"
+    r"populaires|du m[êe]me auteur|de l'auteur|qui pourraient vous (?:plaire|int[ée]resser)|en relation)\b|"
+    r"^sur le m[êe]me (?:sujet|th[èe]me)|^dans la m[êe]me (?:rubrique|cat[ée]gorie)|"
+    r"^(?:les |articles )?(?:les )?plus (?:lus|comment[ée]s|partag[ée]s|populaires|vus|r[ée]cents)\b|"
+    r"^(?:les )?(?:derniers|derni[èe]res) (?:articles|actualit[ée]s|infos|publications|nouvelles|vid[ée]os)\b|"
+    r"^(?:[àa] la une|en continu|fil d'actu(?:alit[ée])?|vous aimerez aussi|vous pourriez aussi aimer|"
+    r"vous aimerez peut-[êe]tre|recommand[ée] pour vous|related(?: posts| articles| stories)?|you may also like|"
+    r"du m[êe]me auteur|autres articles|(?:[àa] )?voir aussi|tendances|articles r[ée]cents|[àa] d[ée]couvrir)\b"
+)
+ACTION_PART = re.compile(
+    r"^(?:r[ée]pondre|reply|signaler(?: un abus| ce commentaire| le commentaire)?|report|citer|quote|j'aime(?: pas)?|"
+    r"like|dislike|modifier|edit|supprimer|delete|permalien|permalink|partager|share|"
+    r"(?:voir|afficher|masquer|charger) (?:les |plus de |la )?(?:r[ée]ponses?|commentaires?)|voir plus|charger plus|"
+    r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
+    r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
+    r"[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies))$"
+)
+FURNITURE_SHORT = re.compile(
+    r"^(?:partage[rz]?(?: (?:sur|cet article|l'article))?|share(?: this)?|tweet(?:er)?|imprimer|print|envoyer(?: par e-?mail)?|"
+    r"facebook|twitter|x|whatsapp|linkedin|telegram|pinterest|messenger|e-?mail|copier le lien|accueil|home|menu|"
+    r"rechercher|recherche|search|connexion|se connecter|s'inscrire|inscription|mon compte|d[ée]connexion|"
+    r"contact(?:ez-nous)?|[àa] propos|qui sommes-nous|mentions l[ée]gales|politique de confidentialit[ée]|cgu|"
+    r"conditions g[ée]n[ée]rales.*|publicit[ée]|espace annonceurs?|annonces?|newsletter|to top|top|haut de page|"
+    r"retour en haut|retour|suivant|pr[ée]c[ée]dent|article (?:suivant|pr[ée]c[ée]dent)|page \d+|voir plus|"
+    r"charger plus|afficher plus|en savoir plus|lire plus|lire la suite|s'abonner|abonnez-vous|je m'abonne|"
+    r"d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
+    r"fermer|close|sponsoris[ée]|advertisement|ajoutez votre titre ici|flash info|en direct|direct|live|"
+    r"breaking news|derni[èe]re minute|galerie|vid[ée]os?|photos?|podcasts?|politique|[ée]conomie|soci[ée]t[ée]|"
+    r"sports?|culture|international|afrique|monde|sant[ée]|opinions?|actualit[ée]s?|r[ée]gions?|nation|justice|"
+    r"s[ée]curit[ée]|[ée]ducation|faits divers|people|technologies?|environnement|diaspora|emploi|tribune|"
+    r"[ée]ditorial|interview|dossiers?|plus)(?:\s*[.…]+)?\s*:?$"
+)
+NOTICES = ("tous droits réservés", "all rights reserved", "reproduction interdite", "reproduction intégrale", "©",
+            "de cet article à lire", "réservé aux abonnés", "réservée aux abonnés", "déjà abonné", "pour lire la suite",
+            "offre découverte", "essai gratuit", "sans engagement")
+CALL_TO_ACTION = re.compile(
+    r"(?:suivez|rejoignez|t[ée]l[ée]chargez|[ée]coutez|abonnez|inscrivez|retrouvez|recevez|cliquez|d[ée]couvrez|"
+    r"regardez|installez|activez|likez|soutenez|faites un don)\b.*\b(?:facebook|twitter|whatsapp|telegram|youtube|"
+    r"instagram|tiktok|linkedin|newsletter|application|appli|app|radios?|mobiles?|cha[îi]nes?|page|site|"
+    r"notifications?|direct|podcasts?|store|play|journal|r[ée]seaux sociaux|abonnement|don)\b"
+)
+COOKIE_CONTEXT = re.compile(r"consent|navigation|donn[ée]es|partenaires|publicit|appareil|param[èe]tr|traceurs|"
+                             r"exp[ée]rience|accepte|audience|utilis|notre site|ce site|our site|website")
+MENU_SEP = re.compile(r"\s[|•·»›/]\s")
+SAYS = re.compile(
+    r"^(?P<name>[^.!?]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)\s*:\s*(?P<rest>.*)$",
+    re.I,
+)
+POSTED_BY = re.compile(
+    r"^(?:post[ée]|publi[ée]|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse)?\s*(?:par|de|by)\s+"
+    r"(?P<name>.+?)\s+(?:le|on|il y a|»)\s+(?P<rest>.+)$",
+    re.I,
+)
+DATE_BY = re.compile(
+    r"^(?:(?:post[ée]|publi[ée]|[ée]crit|envoy[ée])\s+)?(?:le\s+)?(?P<rest>.+?)\s+(?:par|by)\s+(?P<name>.+)$", re.I
+)
+NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
+BYLINE = re.compile(r"^(?:par|by)\s+(?P<name>.+)$", re.I)
+QUOTE = re.compile(r"^(?:[«“\"„‹].{15,}[»”\"›][\s.!?…]*|>.*)$", re.S)
+DATE_WORDS = word_list(__package__, "date_words")
+DIGIT = re.compile(r"\d")
+RELATIVE_DATES = ("hier", "aujourd", "il y a", "yesterday", "today", "ago")
+
+
+NAME_PARTICLES = word_list(__package__, "name_particles")
+COMMON_WORDS = word_list(__package__, "common_words")
+ADJ_SUFFIX = re.compile(r"(?:able|ible|eux|euse|ique|ment|ant|ent|ion|isme|iste|té|ez|if|ive|al|ale|aux|ée|er)$")
+
+# Comment-likeness cues (prose lines), weights are log-odds contributions.
+WORD = re.compile(r"[a-zà-öø-ÿœæ]+'?")                 # on lower-cased text; explicit class is 2x faster
+INVERTED = re.compile(r"-(?:t-)?(?:on|je|tu|nous|vous)\b")     # "peut-on", "dit-on" are not the reader
+PRONOUNS = word_list(__package__, "pronouns")
+ELIDED = frozenset("c d j l m n s t qu".split())                   # elision letters typed without apostrophe
+SMS = word_list(__package__, "sms")
+EN_WORDS = word_list(__package__, "english_words")
+FR_WORDS = word_list(__package__, "french_words")
+UPPER = re.compile(r"[^\W\d_a-zß-ÿ]")
+LETTER = re.compile(r"[^\W\d_]")
+EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+EMOTICON = re.compile(r"(?<!\w)[:;]-?[)(DP](?!\w)")
+MASKED = re.compile(r"\w\*{2,}|\*{3,}|\*{2,}\w")
+OPINION_WORDS = word_list(__package__, "opinion_words")
+OPINION_PHRASES = ("à bas ", "a bas ", "n'importe quoi", "bande de", "bandes de", "bla bla", "je pense",
+                    "à mon avis", "selon moi", "bonne chance", "s'il vous plaît", "s'il vous plait", "que dieu",
+                    "ya basta")
+AUXILIARIES = frozenset("a ont avait avaient aurait auraient".split())
+REPORTING = frozenset(
+    [f"{stem}{end}" for stem in (
+        "déclaré indiqué annoncé précisé souligné affirmé rappelé expliqué estimé ajouté confirmé réaffirmé salué "
+        "condamné dénoncé signé procédé organisé présidé lancé mené effectué rencontré évoqué exprimé insisté "
+        "publié rapporté informé assuré").split() for end in ("", "e", "s", "es")]
+    + "reçu accueilli tenu conclu".split()
+)
+WEEKDAYS = frozenset("lundi mardi mercredi jeudi vendredi samedi dimanche".split())
+WEEKDAY_NEXT = frozenset("dernier prochain soir matin".split())
+NEWS_PHRASES = ("a-t-il", "a-t-elle", "ont-ils", "peut-on lire", "lit-on", "a appris", "selon nos informations",
+                 "conclut", "dans un communiqué", "selon le communiqué", "dans son communiqué", "via son communiqué",
+                 "au cours d", "lors d")
+
+
+
+
+INFORMAL = (                                                        # run on the lower-cased line
+    re.compile(r"[,;](?=[^\s\d»”\"')])"),                                # no space after comma
+    re.compile(r"[!?][!?]|\.\.\.\.|…\s*[.…]"),                           # "!!", "……..", "....."
+    re.compile(r"([a-zà-ÿ])\1\1\1"),                                      # "trooooop"
+)
+SPACED_APOSTROPHE = re.compile(r"\w' \w|\w '\w")
+STRIP_QUOTES = re.compile(r"«[^»«]*»|“[^”“]*”|\"[^\"]*\"")      # each scan stops at the next opener: linear
+COLON_HEAD = re.compile(r"^[^:]{1,60}\s[:–—]\s")
+
+
+NOT_IN_NAME = re.compile(r"[\d!?:;,«»“”\"()*@/|]")
+NAME_TOKEN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]*")
+PSEUDO_TOKEN = re.compile(r"[\w.'’@-]+")
+ACTION_SPLIT = re.compile(r"[|•·]|\s{2,}")
+
+# HTML comment markup: tags, and class/id/itemprop vocabulary of comment systems
+SKIP_TAGS = frozenset("script style noscript template svg iframe button input textarea select option label "
+                       "object embed canvas head img".split())
+SKIP_ZONE_TAGS = frozenset({"nav", "aside"})
+BLOCK_TAGS = frozenset("p div br li ul ol blockquote h1 h2 h3 h4 h5 h6 section article header footer tr table "
+                        "pre dd dt dl figure figcaption main form hr address".split())
+CWORD = r"(?:comments?|commentaires?|r[ée]actions?|disqus)"
+ITEM_TOKEN = re.compile(
+    r"^(?:li-|div-)?(?:comment|commentaire|reaction|réaction)(?:[-_]?(?:item|entry|single|node|box|bloc|block|card|"
+    r"row|wrap|\d+))?$"
+)
+ITEM_ID = re.compile(r"^(?:li-|div-)?(?:comment|commentaire|reaction|réaction)[-_]?\d+$")
+PREFIX = r"^(?:(?:comments?|commentaires?|r[ée]actions?|post|reply|entry)[-_]?)?"
+TOKEN_ROLES = (
+    ("skipzone", re.compile(r"(?:^|[-_])(?:widget|sidebar|recent|related|popular|latest|share|sharing|social|newsletter|"
+                            r"cookie|consent|gdpr|navbar|breadcrumb|advert|ads)")),
+    ("form", re.compile(r"(?:^|[-_])(?:respond|commentform|comment-form|reply-title|formulaire|leave-reply|"
+                        r"post-comment|form)(?:[-_]|$)")),
+    ("action", re.compile(r"(?:^|[-_])(?:reply|repondre|répondre|actions?|like|likes|vote|votes|report|signaler|edit|"
+                          r"button|btn|navigation|nav|pagination|awaiting-moderation|moderation|permalink|menu|"
+                          r"toolbar|count|counter|compteur|says|footer|tools)(?:[-_]|$)")),
+    ("heading", re.compile(PREFIX + r"(?:title|titre|heading)$")),
+    ("avatar", re.compile(r"(?:^|[-_])(?:avatar|gravatar|photo|picture)(?:[-_]|$)")),
+    ("author", re.compile(PREFIX + r"(?:author|auteur|name|nom|pseudo|username|user|byline)(?:[-_]?name)?$|^fn$|^vcard$")),
+    ("date", re.compile(PREFIX + r"(?:date|time|timestamp|published|posted|metadata|time-ago|datetime|ago)$")),
+    ("meta", re.compile(PREFIX + r"(?:meta|header|head|info|infos|details|entete|en-tete)$")),
+    ("body", re.compile(PREFIX + r"(?:content|body|text|texte|message|contenu|corps|msg)$")),
+    ("container", re.compile(r"^(?:[\w-]*[-_])?" + CWORD + r"(?:[-_]?(?:list|area|section|wrap|wrapper|container|"
+                             r"zone|block|bloc|thread|holder|box|liste))?$|^commentlist$|^disqus_thread$|"
+                             r"^(?:post-list|replies|children|reponses|réponses)$")),
+)
+ITEMPROP_ROLES = {"author": "author", "creator": "author", "name": "author", "datecreated": "date",
+                   "datepublished": "date", "text": "body", "commenttext": "body"}
+SKIP_ROLES = frozenset({"skip", "skipzone", "nested", "form", "action", "author", "date", "avatar", "meta", "heading"})
+STRIP_SAYS = re.compile(r"\s*(?:dit|a dit|a [ée]crit|says|said|wrote)\s*:?\s*$|\s*:\s*$", re.I)
