@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .audit.texts import REPORT_LANGUAGES
 from .labels import LABEL_DESCRIPTIONS, LABELS
 from .textio import InputError, json_line
 
@@ -159,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-flagged", action="store_true", help="write only flagged comments to results.jsonl")
     p.add_argument("--format", dest="formats", default="html,csv,jsonl",
                    help="comma-separated outputs among html, csv, jsonl (default: all)")
+    p.add_argument("--lang", choices=REPORT_LANGUAGES, default=None,
+                   help="language of report.html (default: French if your locale is French, else English)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for scoring (default: 1)")
     p.add_argument("--batch-size", type=int, default=2048, help="comments scored per batch (default: 2048)")
     p.add_argument("--model", help=model_help)
@@ -177,10 +180,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrWarnings(logging.Handler):
+    """Writes to whatever sys.stderr is when a warning comes (the CLI can be called in-process, as tests do)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(self.format(record) + "\n")
+
+
+def _warnings_to_stderr(command: str) -> None:
+    """Warnings from any module (a CSV quote never closed, ...) as `moderation CMD: warning: ...` lines."""
+    logger = logging.getLogger("moderation")
+    handler = next((h for h in logger.handlers if isinstance(h, _StderrWarnings)), None)
+    if handler is None:
+        handler = _StderrWarnings(logging.WARNING)
+        logger.addHandler(handler)
+    handler.setFormatter(logging.Formatter(f"moderation {command}: warning: %(message)s"))
+
+
 def main(argv: list[str] | None = None) -> int:
     from .scoring import ModelError
 
     args = build_parser().parse_args(argv)
+    _warnings_to_stderr(args.command)
     try:
         return args.func(args)
     except (InputError, ModelError, ValueError) as exc:

@@ -14,3 +14,10 @@ LABEL_DESCRIPTIONS: dict[str, str] = {
     "masked": "masking artifacts: words the site already censored with * (u*****, ******, *****les)",
     "hostility": "hostile or aggressive tone: threats, wishes of harm, dehumanising or hateful statements, shouted attacks",
 }
+
+#: The same in French, for reports rendered with ``--lang fr``.
+LABEL_DESCRIPTIONS_FR: dict[str, str] = {
+    "insult": "mots dégradants visant une personne ou un groupe : injures, insultes, mépris",
+    "masked": "traces de masquage : mots déjà censurés par le site avec * (u*****, ******, *****les)",
+    "hostility": "ton hostile ou agressif : menaces, souhaits de mort, propos déshumanisants ou haineux, attaques",
+}

@@ -438,3 +438,19 @@ def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path: Path) -> Non
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "2 workers" in err
+
+
+def test_a_body_not_sent_as_json_says_how_to_send_it(client: TestClient) -> None:
+    r = client.post("/v1/score", content=b'{"comments": ["x"]}', headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    assert "Content-Type: application/json" in r.json()["detail"] and "text/plain" in r.json()["detail"]
+    r = client.post("/v1/score", content=b'{"comments": ["x"]}', headers={"content-type": ""})
+    assert r.status_code == 415
+
+
+def test_a_latin1_or_binary_body_is_named_not_utf8(client: TestClient) -> None:
+    body = '{"comments": ["Très bien"]}'.encode("latin-1")
+    r = post_raw(client, "/v1/score", body)
+    assert r.status_code == 400 and "not UTF-8" in r.json()["detail"] and "0xe8" in r.json()["detail"]
+    r = post_raw(client, "/v1/moderate-page", bytes(range(256)))
+    assert r.status_code == 400 and "UTF-8" in r.json()["detail"]

@@ -82,8 +82,10 @@ def test_seeds_report_shows_flagged_comments_with_evidence(seeds_out):
     page = (seeds_out / "report.html").read_text(encoding="utf-8")
     assert "Merci au grand President Poutine" in page and "Poutine fait pleurer encore" in page
     assert '<mark class="' in page and "trolls</mark>" in page
-    assert LINE_25 not in page                        # not flagged, so not listed
-    assert "http://" not in page.replace("http-equiv", "") and "https://" not in page   # self-contained
+    flagged = page[page.index('id="flagged"'):page.index('id="near"')]
+    assert LINE_25 not in flagged                     # not flagged, so not listed among the flagged
+    assert LINE_25 in page[page.index('id="near"'):]  # but shown among the near misses
+    assert not re.search(r"""(?:src|href|url)\s*[=(]\s*["']?(?:https?:)?//""", page)   # self-contained: loads nothing
 
 
 def test_rerun_skips_inputs_already_scored(seeds_out, capsys):
@@ -167,7 +169,8 @@ def test_unreadable_files_are_reported_and_skipped(tmp_path, capsys):
     assert status["article.txt"][0] == "done" and status["article.txt"][2] > 20
     for name in ("image.png", "latin1.txt", "bad.csv", "nocolumn.csv", "bad.jsonl", "late.csv"):
         assert status[name][0] == "error" and name in status[name][1], name
-        assert "skipped" in captured.err and name in captured.err
+        said = [line for line in (captured.out + captured.err).splitlines() if "skipped" in line and name in line]
+        assert len(said) == 2, said                 # once per run, in the summary
     assert "binary" in status["image.png"][1] and "UTF-8" in status["latin1.txt"][1]
     assert "`text` column" in status["nocolumn.csv"][1] and "line 2" in status["bad.jsonl"][1]
     late_id = db(out, "SELECT id FROM inputs WHERE path LIKE '%late.csv'")[0][0]
@@ -279,3 +282,20 @@ def test_report_renders_in_headless_chromium(seeds_out):
     assert "Merci au grand President Poutine" in dom and "Poutine fait pleurer encore" in dom
     flagged = sum(r["flagged"] for r in results(seeds_out))
     assert dom.count('class="item"') == flagged and f'<span id="shown">{flagged}</span>' in dom
+
+
+def test_report_in_french_ranks_by_label_and_lists_near_misses(tmp_path, monkeypatch):
+    out = tmp_path / "r"
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    assert cli(["audit", str(SEED_002), "--out", str(out)]) == 0          # French from the locale
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "Commentaires signalés" in page and "Indices" in page
+    assert "double la cote" in page                                         # the evidence weights explained
+    assert 'data-insult="' in page and 'data-hostility="' in page           # what the label filter ranks by
+    near = page[page.index('id="near"'):page.index('id="skipped"')]
+    assert "non signalés" in near and near.count('class="item"') >= 1
+    assert cli(["audit", str(SEED_002), "--out", str(out), "--lang", "en"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Flagged comments" in page and "Near misses" in page

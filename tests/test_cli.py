@@ -210,3 +210,24 @@ def test_score_writes_lone_surrogates_from_json_input(tmp_path, capsys):
     src.write_text('{"id": "a\\ud800", "text": "merci \\ud800 pour l\'article"}\n', encoding="utf-8")
     code, out, _ = run_cli(["score", str(src)], capsys)
     assert code == 0 and json.loads(out)["flagged"] is False
+
+
+def test_semicolon_csv_the_french_excel_default_is_read(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_text('id;text\nc1;Bande de chiens corrompus\nc2;"Merci; bel article"\n', encoding="utf-8")
+    code, out, err = run_cli(["score", str(path)], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["id"] for r in rows] == ["c1", "c2"] and rows[0]["flagged"]
+
+
+def test_unterminated_csv_quote_warns_with_its_line_and_keeps_earlier_rows(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_text('id,text\n1,Merci pour l article\n2,"jamais fermé\n3,suite\n', encoding="utf-8")
+    code, out, err = run_cli(["score", str(path)], capsys)
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == ["1"]
+    assert "warning" in err and "line 3" in err and "never closed" in err
+
+
+def test_segment_given_a_folder_says_it_is_a_folder(capsys):
+    code, _, err = run_cli(["segment", str(SEED_002.parent)], capsys)
+    assert code == 2 and "is a directory" in err and "moderation audit" in err

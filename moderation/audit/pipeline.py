@@ -33,6 +33,7 @@ from . import store
 from .discover import InputFile, discover
 from .progress import Progress
 from .report import OUTPUT_FORMATS, write_outputs
+from .texts import default_language
 
 KEEP_COLUMNS = ("author", "date", "url")
 
@@ -260,8 +261,7 @@ class _Writer:
             input_id = store.add_input(self.conn, self.run_id, step.key, step.source.kind, "error", step.payload)
             store.link_input(self.conn, self.run_id, input_id, self._next_position())
         self.counts["inputs_failed"] += 1
-        self.skipped.append(step.payload)
-        self.progress.log(f"skipped {step.payload}")
+        self.skipped.append(step.payload)          # listed once, in the summary at the end
         self.progress.update(files=1)
 
     def close(self) -> None:
@@ -327,7 +327,8 @@ def run_audit(args: argparse.Namespace) -> AuditResult:
             store.finish_run(conn, run_id, writer.counts)
             explain = lambda texts: _explain_parallel(executor, model, texts, args.jobs)  # noqa: E731
             outputs, totals = write_outputs(conn, run_id, out, formats, thresholds, moderator.version, explain,
-                                            only_flagged=args.only_flagged)
+                                            only_flagged=args.only_flagged,
+                                            lang=getattr(args, "lang", None) or default_language())
     finally:
         progress.close()
         writer.close()

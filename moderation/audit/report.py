@@ -20,14 +20,16 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy.engine import Connection, Row
 
-from ..labels import LABEL_DESCRIPTIONS, LABELS
+from ..labels import LABEL_DESCRIPTIONS, LABEL_DESCRIPTIONS_FR, LABELS
 from ..scoring.verdict import Verdict, judge
 from ..textio import atomic_write, json_line
 from . import store
+from .texts import TEXT, default_language
 
 OUTPUT_FORMATS = ("html", "csv", "jsonl")
 HTML_LIMIT = 2000        # flagged comments listed in report.html (CSV and JSONL hold them all)
 EVIDENCE_LIMIT = 500     # of those, how many are explained (Moderator.explain takes ~1 ms a comment)
+NEAR_MISS_LIMIT = 200    # unflagged comments closest to a threshold, listed for threshold tuning
 CSV_FIELDS = ("source", "line", "line_last", "dom_path", "id", "author", "date", "url", *LABELS,
               "labels", "flagged", "model_version", "text")
 
@@ -71,15 +73,16 @@ class _Top:
 
 
 def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[str], thresholds: Mapping[str, float],
-                  model_version: str, explain: Explainer, only_flagged: bool = False) -> tuple[list[Path], dict]:
+                  model_version: str, explain: Explainer, only_flagged: bool = False,
+                  lang: str = "en") -> tuple[list[Path], dict]:
     """Write the requested outputs for a run in one pass over the store; returns their paths and the totals."""
     summary = store.run_inputs_summary(conn, run_id, thresholds)
     totals = {"comments": sum(r["n"] for r in summary), "flagged": sum(r["flagged"] for r in summary),
               **{lab: sum(r[lab] for r in summary) for lab in LABELS}}
     files = {fmt: out / name for fmt, name in (("csv", "flagged.csv"), ("jsonl", "results.jsonl")) if fmt in formats}
-    every_comment = "jsonl" in formats and not only_flagged
+    every_comment = ("jsonl" in formats and not only_flagged) or "html" in formats
     names: dict[str, str] = {}
-    top = _Top(HTML_LIMIT)
+    top, near = _Top(HTML_LIMIT), _Top(NEAR_MISS_LIMIT)
     with ExitStack() as stack:
         fh = {fmt: stack.enter_context(open(path.with_name(path.name + ".tmp"), "w", encoding="utf-8", newline=""))
               for fmt, path in files.items()}
@@ -91,19 +94,22 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
             for row, verdict in zip(part, verdicts):
                 name = names.get(row.path) or names.setdefault(row.path, display_name(row.path))
                 rec = result_record(row, verdict, name)
-                if "jsonl" in fh and (verdict.flagged or every_comment):
+                if "jsonl" in fh and (verdict.flagged or not only_flagged):
                     fh["jsonl"].write(json_line(rec))
                 if verdict.flagged:
                     if csv_out:
                         csv_out.writerow([" ".join(rec["labels"]) if k == "labels" else rec[k] for k in CSV_FIELDS])
                     top.add(max(verdict.scores[lab] for lab in verdict.labels), rec)
+                else:
+                    near.add(max(verdict.scores[lab] / thresholds[lab] for lab in LABELS), rec)
     for path in files.values():          # complete files replace the previous ones only now
         os.replace(path.with_name(path.name + ".tmp"), path)
     written = list(files.values())
     if "html" in formats:
         shown = top.ranked()
         evidence = explain([rec["text"] for _, rec in shown[:EVIDENCE_LIMIT]]) if shown else []
-        page = render_html(run_id, model_version, thresholds, summary, totals, shown, evidence, top.seen)
+        page = render_html(run_id, model_version, thresholds, summary, totals, shown, evidence, top.seen,
+                           near.ranked(), near.seen, lang)
         path = out / "report.html"
         atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
         written.insert(0, path)
@@ -129,96 +135,108 @@ def highlight(text: str, spans_by_label: Mapping[str, Iterable[Sequence[int]]]) 
     return "".join(parts)
 
 
-def _source(rec: Mapping[str, Any]) -> str:
+def _source(rec: Mapping[str, Any], t: Mapping[str, str]) -> str:
     where = rec["source"]
     if rec["dom_path"]:
         return f"{where} · {rec['dom_path']}"
     if rec["line"] is not None:
-        span = f"line {rec['line']}" if rec["line"] == rec["line_last"] else f"lines {rec['line']}–{rec['line_last']}"
+        span = (t["line"].format(n=rec["line"]) if rec["line"] == rec["line_last"]
+                else t["lines"].format(a=rec["line"], b=rec["line_last"]))
         where = f"{where} · {span}"
     if rec["id"] is not None:
-        where = f"{where} · id {rec['id']}"
+        where = f"{where} · {t['id'].format(id=rec['id'])}"
     return where
 
 
-def _item(n: int, seq: int, rec: Mapping[str, Any], evidence: Mapping[str, list[dict]]) -> str:
+def _item(n: int, seq: int, rec: Mapping[str, Any], evidence: Mapping[str, list[dict]],
+          t: Mapping[str, str], descriptions: Mapping[str, str]) -> str:
     labels = rec["labels"]
-    rank = max(rec[lab] for lab in labels)
-    chips = "".join(f'<span class="chip {lab}{" on" if lab in labels else ""}" title="{_e(LABEL_DESCRIPTIONS[lab])}">'
+    rank = max(rec[lab] for lab in labels) if labels else max(rec[lab] for lab in LABELS)
+    chips = "".join(f'<span class="chip {lab}{" on" if lab in labels else ""}" title="{_e(descriptions[lab])}">'
                     f'{lab} <b>{rec[lab]:.2f}</b></span>' for lab in LABELS)
     ev = {lab: evidence.get(lab, []) for lab in labels}
     ev_items = "".join(
         f'<li><span class="lab {lab}">{lab}</span> '
-        + ", ".join(f'<code>{_e(e["ngram"])}</code> <small>+{e["weight"]:.3f}</small>' for e in ev[lab])
+        + ", ".join(f'<code>{_e(e["ngram"])}</code> <small>+{e["weight"]:.2f}</small>' for e in ev[lab])
         + "</li>" for lab in labels if ev[lab])
     who = " · ".join(_e(v) for v in (rec["author"], rec["date"]) if v)
-    return (f'<article class="item" data-score="{rank:.6f}" data-rank="{n}" data-seq="{seq}" data-labels="{" ".join(labels)}">'
+    scores = " ".join(f'data-{lab}="{rec[lab]:.6f}"' for lab in LABELS)
+    return (f'<article class="item" data-score="{rank:.6f}" {scores} data-rank="{n}" data-seq="{seq}" '
+            f'data-labels="{" ".join(labels)}">'
             f'<header><span class="rank">#{n}</span><span class="score">{rank:.2f}</span>{chips}</header>'
-            f'<div class="src">{_e(_source(rec))}{" · " + who if who else ""}</div>'
+            f'<div class="src">{_e(_source(rec, t))}{" · " + who if who else ""}</div>'
             f'<p class="text" lang="fr">{highlight(rec["text"], {lab: [s for e in ev[lab] for s in e["spans"]] for lab in labels})}</p>'
             + (f'<ul class="ev">{ev_items}</ul>' if ev_items else "") + "</article>")
 
 
-def _files_table(summary: list[dict], run_id: int) -> str:
+def _files_table(summary: list[dict], run_id: int, t: Mapping[str, str]) -> str:
     rows = []
     for r in summary:
         if r["status"] == "error":
             continue
-        origin = "scored now" if r["run_id"] == run_id else f"from run {r['run_id']}"
+        origin = t["scored_now"] if r["run_id"] == run_id else t["from_run"].format(run=r["run_id"])
         rows.append(f'<tr><td class="path">{_e(display_name(r["path"]))}</td><td>{_e(r["kind"])}</td>'
                     f'<td>{r["n"]:,}</td><td class="{"hot" if r["flagged"] else ""}">{r["flagged"]:,}</td>'
                     + "".join(f"<td>{r[lab]:,}</td>" for lab in LABELS) + f"<td>{origin}</td></tr>")
     head = "".join(f"<th>{lab}</th>" for lab in LABELS)
-    return (f"<table><thead><tr><th>file</th><th>kind</th><th>comments</th><th>flagged</th>{head}<th>results</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f"<table><thead><tr><th>{t['file']}</th><th>{t['kind']}</th><th>{t['comments']}</th><th>{t['flagged']}</th>"
+            f"{head}<th>{t['results']}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def _skipped_table(summary: list[dict]) -> str:
+def _skipped_table(summary: list[dict], t: Mapping[str, str]) -> str:
     rows = [f'<tr><td class="path">{_e(display_name(r["path"]))}</td><td>{_e(r["error"])}</td></tr>'
             for r in summary if r["status"] == "error"]
     if not rows:
-        return "<p>None: every input could be read.</p>"
-    return f"<table><thead><tr><th>file</th><th>reason</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return f"<p>{t['none_skipped']}</p>"
+    return (f"<table><thead><tr><th>{t['file']}</th><th>{t['reason']}</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def render_html(run_id: int, model_version: str, thresholds: Mapping[str, float], summary: list[dict],
-                totals: Mapping[str, int], shown: list[tuple[int, dict]], evidence: list[dict], n_flagged: int) -> str:
-    """The whole report page as one string (the flagged list is capped, so its size is bounded)."""
+                totals: Mapping[str, int], shown: list[tuple[int, dict]], evidence: list[dict], n_flagged: int,
+                near: Sequence[tuple[int, dict]] = (), n_unflagged: int = 0, lang: str = "en") -> str:
+    """The whole report page as one string (the lists are capped, so its size is bounded)."""
+    t = TEXT[lang]
+    descriptions = LABEL_DESCRIPTIONS_FR if lang == "fr" else LABEL_DESCRIPTIONS
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     n_files = sum(r["status"] != "error" for r in summary)
     n_skipped = len(summary) - n_files
     cards = "".join(f'<div class="card {lab}"><div class="num">{totals[lab]:,}</div><div>{lab} '
-                    f'<small>(threshold {thresholds[lab]:.2f})</small></div><p>{_e(LABEL_DESCRIPTIONS[lab])}</p></div>'
+                    f'<small>({t["threshold"]} {thresholds[lab]:.2f})</small></div><p>{_e(descriptions[lab])}</p></div>'
                     for lab in LABELS)
-    cap = (f'<p class="note">Showing the top {len(shown):,} of {n_flagged:,} flagged comments; '
-           f'flagged.csv and results.jsonl hold them all.</p>' if n_flagged > len(shown) else "")
+    cap = (f'<p class="note">{t["cap"].format(shown=f"{len(shown):,}", total=f"{n_flagged:,}")}</p>'
+           if n_flagged > len(shown) else "")
     if len(shown) > EVIDENCE_LIMIT:
-        cap += (f'<p class="note">Evidence is highlighted for the top {EVIDENCE_LIMIT:,}; '
-                f'the others show their scores only.</p>')
+        cap += f'<p class="note">{t["cap_ev"].format(n=f"{EVIDENCE_LIMIT:,}")}</p>'
     buttons = "".join(f'<button type="button" data-label="{lab}" class="{lab}">{lab} ({totals[lab]:,})</button>'
                       for lab in LABELS)
     evidence = list(evidence) + [{}] * (len(shown) - len(evidence))
-    items = "".join(_item(i, seq, rec, ev) for i, ((seq, rec), ev) in enumerate(zip(shown, evidence), 1))
+    items = "".join(_item(i, seq, rec, ev, t, descriptions)
+                    for i, ((seq, rec), ev) in enumerate(zip(shown, evidence), 1))
+    near_items = "".join(_item(i, seq, rec, {}, t, descriptions) for i, (seq, rec) in enumerate(near, 1))
+    near_block = (f'<section id="near"><details><summary>{t["near_h"].format(shown=f"{len(near):,}", total=f"{n_unflagged:,}")}'
+                  f'</summary><p class="note">{t["near_note"]}</p>{near_items}</details></section>' if near else "")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Moderation audit, run {run_id}</title>
+<title>{_e(t["title"].format(run=run_id))}</title>
 <style>{_CSS}</style></head>
 <body>
-<h1>Moderation audit</h1>
-<p class="meta">Run {run_id} · {generated} · model {_e(model_version)} · {n_files:,} files read, {n_skipped:,} skipped</p>
-<section id="summary"><h2>Summary</h2>
-<div class="cards"><div class="card total"><div class="num">{totals['comments']:,}</div><div>comments</div>
-<p><b>{totals['flagged']:,}</b> flagged (any label at or over its threshold)</p></div>{cards}</div>
-<h3>Per file</h3>{_files_table(summary, run_id)}</section>
-<section id="flagged"><h2>Flagged comments, highest score first</h2>{cap}
-<div class="controls">Label: <button type="button" data-label="" class="active">all ({len(shown):,})</button>{buttons}
-<label>Sort: <select id="sort"><option value="desc">score, highest first</option>
-<option value="asc">score, lowest first</option><option value="source">source order (file, line)</option></select></label>
-<span class="count"><span id="shown">{len(shown):,}</span> shown</span></div>
-<div id="items">{items or '<p>No comment was flagged.</p>'}</div></section>
-<section id="skipped"><h2>Skipped files</h2>{_skipped_table(summary)}</section>
+<h1>{t["h1"]}</h1>
+<p class="meta">{_e(t["meta"].format(run=run_id, generated=generated, model=model_version, files=f"{n_files:,}", skipped=f"{n_skipped:,}"))}</p>
+<section id="summary"><h2>{t["summary"]}</h2>
+<div class="cards"><div class="card total"><div class="num">{totals['comments']:,}</div><div>{t["comments"]}</div>
+<p><b>{totals['flagged']:,}</b> {t["flagged_note"]}</p></div>{cards}</div>
+<h3>{t["per_file"]}</h3>{_files_table(summary, run_id, t)}</section>
+<section id="flagged"><h2>{t["flagged_h"]}</h2>{cap}<p class="legend">{t["legend"]}</p>
+<div class="controls">{t["label"]} <button type="button" data-label="" class="active">{t["all"]} ({len(shown):,})</button>{buttons}
+<label>{t["sort"]} <select id="sort"><option value="desc">{t["desc"]}</option>
+<option value="asc">{t["asc"]}</option><option value="source">{t["source_order"]}</option></select></label>
+<span class="count"><span id="shown">{len(shown):,}</span> {t["shown"]}</span></div>
+<div id="items">{items or f'<p>{t["none_flagged"]}</p>'}</div></section>
+{near_block}
+<section id="skipped"><h2>{t["skipped_h"]}</h2>{_skipped_table(summary, t)}</section>
 <script>{_JS}</script>
 </body></html>
 """
@@ -227,7 +245,7 @@ def render_html(run_id: int, model_version: str, thresholds: Mapping[str, float]
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1rem 1.5rem;color:#1d2430;background:#f6f7f9}
 h1{margin:.2rem 0}h2{margin-top:2rem;border-bottom:2px solid #dde1e7;padding-bottom:.3rem}
-.meta,.note{color:#5b6472}.note{background:#fff6db;padding:.4rem .7rem;border-radius:6px}
+.meta,.note,.legend{color:#5b6472}.legend{font-size:.85rem}.note{background:#fff6db;padding:.4rem .7rem;border-radius:6px}
 .cards{display:flex;gap:.8rem;flex-wrap:wrap}.card{background:#fff;border-radius:8px;padding:.7rem 1rem;flex:1 1 200px;border-top:4px solid #8a94a6;box-shadow:0 1px 2px #0001}
 .card .num{font-size:1.8rem;font-weight:700}.card p{margin:.3rem 0 0;color:#5b6472;font-size:.85rem}
 .card.insult{border-color:#d9480f}.card.masked{border-color:#7048e8}.card.hostility{border-color:#c2255c}
@@ -258,7 +276,7 @@ _JS = """
     var key=sort.value, n=0;
     items.sort(function(a,b){
       if(key==='source') return a.dataset.seq-b.dataset.seq;
-      var d=b.dataset.score-a.dataset.score; return (key==='asc'?-d:d)||a.dataset.rank-b.dataset.rank;
+      var k=label||'score', d=b.dataset[k]-a.dataset[k]; return (key==='asc'?-d:d)||a.dataset.rank-b.dataset.rank;
     });
     items.forEach(function(el){
       var ok=!label||el.dataset.labels.split(' ').indexOf(label)>=0;
