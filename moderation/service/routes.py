@@ -6,6 +6,7 @@ Each handler reads the loaded model and the settings from ``request.app.state.se
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,15 +44,12 @@ class Service:
     store: Engine | None = None
     key_digests: list[tuple[bytes, str]] = field(init=False)
     model_info: dict[str, Any] = field(init=False)
-    run_id: int | None = field(init=False, default=None)
+    _run_id: int | None = field(init=False, default=None)
+    _run_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         m, manifest = self.moderator, self.moderator.manifest
         self.thresholds = self.thresholds or SiteThresholds(dict(m.thresholds))
-        if self.store is not None:        # the comments this service scores are filed under one run
-            with self.store.connect() as conn:
-                self.run_id = store.start_run(conn, m.version, {"service": True, "thresholds":
-                                                                self.thresholds.to_dict()})
         self.key_digests = key_digests(self.settings.api_keys)
         self.model_info = {
             "name": str(manifest.get("name", "")), "version": m.version, "sha256": str(manifest.get("sha256", "")),
@@ -59,6 +57,16 @@ class Service:
             "label_descriptions": {lab: LABEL_DESCRIPTIONS.get(lab, "") for lab in m.labels},
             "thresholds": self.thresholds.default, "metrics": manifest.get("metrics", {}),
         }
+
+
+    def run_id(self) -> int:
+        """The store run this process files scored comments under, started at its first scored comment."""
+        with self._run_lock:
+            if self._run_id is None:
+                with self.store.connect() as conn:
+                    self._run_id = store.start_run(conn, self.moderator.version,
+                                                   {"service": True, "thresholds": self.thresholds.to_dict()})
+            return self._run_id
 
 
 def service(request: Request) -> Service:
@@ -145,7 +153,7 @@ def _record_scored(svc: Service, site: str, ids: list[str], texts: list[str], ve
              "author": None, "date": None, "url": None, **v.scores, "flagged": v.flagged, "model_version": version}
             for i, (ident, text, v) in enumerate(zip(ids, texts, verdicts))]
     with svc.store.connect() as conn:
-        return store.add_service_comments(conn, svc.run_id, site, version, rows)
+        return store.add_service_comments(conn, svc.run_id(), site, version, rows)
 
 
 def segment(body: PageRequest, request: Request) -> FastJSON:
