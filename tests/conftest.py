@@ -72,3 +72,27 @@ def pg_url(postgres, request) -> str:
     import re
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
     return postgres.create_database(name)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser), with a fresh profile;
+    yields a function that opens a new page. Skips where Chromium or Playwright is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium (sh scripts/test-deps.sh installs it: "
+                    "apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_FLAGS)
+        yield context
+        context.close()

@@ -30,7 +30,7 @@ STATIC = Path(__file__).with_name("static")
 #: text cannot pull anything in.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-STATIC_FILES = {"review.js": "text/javascript", "review.css": "text/css"}
+STATIC_FILES = {"review.js": "text/javascript", "review.css": "text/css", "favicon.svg": "image/svg+xml"}
 
 
 def _store(svc: Service) -> Engine:
