@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any, Mapping
 
@@ -54,8 +53,8 @@ def lowest_threshold(y: np.ndarray, p: np.ndarray, precision: float) -> float | 
     ok = (tp / flagged >= precision) & last_of_tie & (tp > 0)
     if not ok.any():
         return None
-    t = float(ps[np.flatnonzero(ok)[-1]])
-    return math.floor(t * 10_000) / 10_000          # 4 decimals, never above the score it must keep
+    # the score itself, not a rounded value: saturated scores (0.99997, 0.99999) differ only in far decimals
+    return float(ps[np.flatnonzero(ok)[-1]])
 
 
 def evaluate(url: str, moderator: Moderator, precision: float = 0.9, min_decisions: int = 20) -> dict[str, Any]:
@@ -121,15 +120,15 @@ def render(report: Mapping[str, Any], url: str) -> str:
                      f"{m['tn']:>6}")
     lines += ["", f"proposed thresholds for precision >= {report['precision_target']:.2f} (a label of a site needs "
                   f"{report['min_decisions']} decisions with both verdicts; - = not enough, x = target not reachable):",
-              f"{'site':<24}" + "".join(f"{lab:>22}" for lab in LABELS)]
+              f"{'site':<20}" + "".join(f"{lab:>32}" for lab in LABELS)]
     for site, per_label in report["support"].items():
         cells = []
         for lab in LABELS:
             s, t = per_label[lab], report["proposed"].get(site, {}).get(lab)
             mark = f"{t:.4f} (P {s['precision']:.2f} R {s['recall']:.2f})" if t is not None else \
                 ("x" if s.get("unreachable") else "-")
-            cells.append(f"{mark + ' n=' + str(s['decisions']):>22}")
-        lines.append(f"{site:<24}" + "".join(cells))
+            cells.append(f"{mark + ' n=' + str(s['decisions']):>32}")
+        lines.append(f"{site:<20}" + "".join(cells))
     return "\n".join(lines)
 
 

@@ -3,8 +3,11 @@
 The frame has the shape `sources.load_labelled_file` returns: `text`, the three
 labels as floats (yes 1.0, no 0.0, not judged NaN), `source` =
 "decisions:<site>" (the site of the input the comment came from, so per-source
-weighting treats each site as one source), and `group` = the input (a page or
-an export), so comments of one page stay on one side of the split. The action
+weighting treats each site as one source), and `group` = the comment: each
+decision is an independent verdict on a distinct text, so decisions spread over
+the train, calibration and test splits like any row (grouped by page, the few
+decisions of one page would all land in one split, often not the train one).
+Identical texts are merged first, so no text is on both sides. The action
 (keep / hide) does not train: a site may keep an insult or hide a spam, so only
 the label verdicts say what the labels mean. A text decided on more than one
 comment (the same page audited twice) counts once, with its latest decision.
@@ -35,7 +38,7 @@ def load_decisions(url: str) -> pd.DataFrame:
         with engine.connect() as conn:
             rows = [{"text": r["text"], **{lab: _value(r[lab]) for lab in LABELS},
                      "source": f"decisions:{r['site'] or store.site_of(r['path'])}",
-                     "group": f"decisions:{r['input_id']}", "decision_id": r["decision_id"]}
+                     "group": f"decisions:{r['comment_id']}", "decision_id": r["decision_id"]}
                     for r in latest_decisions(conn)]
     finally:
         engine.dispose()
