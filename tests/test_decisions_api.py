@@ -234,3 +234,87 @@ def test_without_a_store_there_are_no_decision_routes(moderator):
     assert c.get("/review").status_code == 404
     assert "comment_id" not in c.post("/v1/score", json={"comments": ["a"]}).json()["results"][0] or \
         c.post("/v1/score", json={"comments": ["a"]}).json()["results"][0]["comment_id"] is None
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_thresholds_files_are_validated_with_clear_errors(tmp_path, capsys):
+    lines = tmp_path / "c.txt"
+    lines.write_text("Bande de chiens corrompus\n", encoding="utf-8")
+    cases = {
+        "{not json": "not valid JSON",
+        json.dumps({"all": {"insult": 0.5}}): 'a "thresholds" object',
+        json.dumps({"thresholds": {"all": {"rude": 0.5}}}): "unknown label 'rude'",
+        json.dumps({"thresholds": {"all": {"insult": 1.5}}}): "numbers in [0, 1]",
+        json.dumps({"thresholds": {"all": {"insult": "0.5"}}}): "numbers in [0, 1]",
+        json.dumps({"thresholds": {"all": {"insult": True}}}): "numbers in [0, 1]",
+        json.dumps({"thresholds": {"maliweb": []}}): "must be an object",
+    }
+    for content, message in cases.items():
+        bad = tmp_path / "th.json"
+        bad.write_text(content, encoding="utf-8")
+        assert cli(["score", str(lines), "--thresholds", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"thresholds": {"all": {"insult": 1.0, "hostility": 1.0},
+                                               "lefaso": {"insult": 0.1}}}), encoding="utf-8")
+    assert cli(["score", str(lines), "--thresholds", str(good)]) == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == []
+    assert cli(["score", str(lines), "--thresholds", str(good), "--site", "lefaso"]) == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == ["insult"]
+    assert cli(["score", str(lines), "--thresholds", str(good), "--site", "nowhere"]) == 2
+    assert "no entry for it" in capsys.readouterr().err
+    assert cli(["score", str(lines), "--site", "lefaso"]) == 2
+    assert "--thresholds" in capsys.readouterr().err
+
+
+def test_audit_applies_a_thresholds_file(tmp_path, capsys):
+    th = tmp_path / "th.json"
+    th.write_text(json.dumps({"thresholds": {"all": {lab: 1.0 for lab in ("insult", "masked", "hostility")}}}))
+    out = tmp_path / "report"
+    assert cli(["audit", str(SEEDS), "--out", str(out), "--format", "jsonl", "--thresholds", str(th)]) == 0
+    assert "0 flagged" in capsys.readouterr().out
+    assert all(not json.loads(line)["flagged"] for line in (out / "results.jsonl").read_text().splitlines())
+
+
+def test_review_and_evaluate_refuse_bad_stores_in_one_line(tmp_path, capsys):
+    assert cli(["review", "--db", "nonsense"]) == 2
+    assert "is not a database URL" in capsys.readouterr().err
+    assert cli(["evaluate", "--decisions", f"sqlite:///{tmp_path / 'none' / 'x.sqlite'}"]) == 2
+    assert "cannot open the store" in capsys.readouterr().err
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    assert cli(["evaluate", "--decisions", empty]) == 2
+    assert "no decision yet" in capsys.readouterr().err
+    assert cli(["train", "--no-pack", "--decisions", empty]) == 2
+    assert "no decision with a label verdict" in capsys.readouterr().err
+    assert cli(["evaluate", "--decisions", empty, "--precision", "1.5"]) == 2
+    assert "--precision" in capsys.readouterr().err
+
+
+def test_evaluate_measures_agreement_and_proposes_per_site_thresholds(db, moderator, tmp_path, capsys):
+    c = client_for(db, moderator)
+    items = c.get("/v1/review/queue", params={"limit": 100}).json()["items"]
+    # the moderator agrees with the model on insult everywhere except two comments of `seeds`
+    overturned = [i["comment_id"] for i in items if i["site"] == "seeds" and "insult" in i["labels"]][:2]
+    body = [{"comment_id": i["comment_id"], "action": "hide", "moderator": "awa",
+             "labels": {"insult": "no" if i["comment_id"] in overturned else
+                        ("yes" if "insult" in i["labels"] else "no")}} for i in items]
+    assert c.post("/v1/decisions", json={"decisions": body}).status_code == 201
+    th = tmp_path / "proposed.json"
+    assert cli(["evaluate", "--decisions", f"sqlite:///{db}", "--json", "--min-decisions", "2", "--out", str(th)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    insult = report["labels"]["insult"]
+    assert insult["fp"] == 2 and insult["fn"] == 0 and insult["decisions"] == len(items)
+    assert insult["precision"] == insult["tp"] / (insult["tp"] + 2)
+    assert "masked" not in report["labels"]                      # nobody judged it
+    assert set(report["support"]) == {"all", "maliweb", "seeds"}
+    written = json.loads(th.read_text())
+    assert written["format"] == "moderation-thresholds/1" and written["model_version"] == moderator.version
+    seeds = report["support"]["seeds"]["insult"]
+    assert seeds["decisions"] >= 2 and ("unreachable" in seeds or seeds["precision"] >= 0.9)
+    if "unreachable" not in seeds:          # a proposed threshold reaches the target on the decisions
+        assert written["thresholds"]["seeds"]["insult"] > moderator.thresholds["insult"]
+    assert cli(["evaluate", "--decisions", f"sqlite:///{db}"]) == 0
+    table = capsys.readouterr().out
+    assert "precision" in table and "flagged~hide" in table
