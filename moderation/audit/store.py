@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
 from typing import Any, Iterator, Mapping, Sequence
@@ -112,9 +113,13 @@ decisions = Table(
 COMMENT_FIELDS = ("position", "ext_id", "text", "line_first", "line_last", "dom_path", "author", "date", "url")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def storable(value: str) -> str:
-    """Text as every database can hold it: NUL (refused by PostgreSQL) becomes U+FFFD, one for one."""
-    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    """Text as every database and driver can hold it: NUL (refused by PostgreSQL) and lone surrogates (valid
+    JSON escapes, but not encodable as UTF-8) become U+FFFD, one for one, so character offsets are kept."""
+    return _UNSTORABLE.sub("\ufffd", value)
 
 
 def now() -> str:

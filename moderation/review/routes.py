@@ -8,10 +8,11 @@ page asks for the key and sends it as a Bearer header from fetch).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path as PathParam, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import Field
 from sqlalchemy.engine import Engine
 
 from ..audit.report import display_name
@@ -20,8 +21,8 @@ from ..labels import LABELS
 from ..service.auth import require_key
 from ..service.responses import ERRORS, FastJSON
 from ..service.routes import Service, service
-from ..service.schemas import (DecisionsRequest, DecisionsResponse, ErrorOut, QueueResponse, ReviewChoices,
-                               UndoRequest, UndoResponse)
+from ..service.schemas import (MAX_ID, DecisionsRequest, DecisionsResponse, ErrorOut, QueueResponse,
+                               ReviewChoices, UndoRequest, UndoResponse)
 from ..service.settings import Settings
 from . import decisions, queue
 
@@ -71,7 +72,7 @@ def decide(body: DecisionsRequest, request: Request,
 
 
 def undo_decision(body: UndoRequest, request: Request,
-                  decision_id: int = PathParam(ge=1, le=2**62, description="the decision to cancel")) -> FastJSON:
+                  decision_id: int = PathParam(ge=1, le=MAX_ID, description="the decision to cancel")) -> FastJSON:
     """Cancel a decision (the comment goes back to its previous decision, or to the queue); idempotent."""
     svc = service(request)
     try:
@@ -86,9 +87,10 @@ def undo_decision(body: UndoRequest, request: Request,
 def review_queue(request: Request,
                  label: Literal["insult", "masked", "hostility"] | None = Query(None, description="only this label"),
                  site: str | None = Query(None, min_length=1, max_length=255, description="only this site"),
-                 run: int | None = Query(None, ge=1, le=2**62, description="only this audit run"),
+                 run: int | None = Query(None, ge=1, le=MAX_ID, description="only this audit run"),
                  limit: int = Query(20, ge=1, le=100, description="comments to return"),
-                 exclude: list[int] = Query([], max_length=200, description="comment ids the page already shows"),
+                 exclude: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Query(
+                     [], max_length=200, description="comment ids the page already shows"),
                  ) -> FastJSON:
     """The next flagged comments without a decision, highest score first, with evidence; and the progress."""
     svc = service(request)
@@ -135,8 +137,10 @@ def static_file(name: str) -> FileResponse:
 def review_router(settings: Settings) -> APIRouter:
     """The page (public) and the /v1 review endpoints (behind the API-key check when keys are configured)."""
     deps = [Depends(require_key)] if settings.api_keys else []
-    errors = {**ERRORS, 401: {"model": ErrorOut, "description": "missing or invalid API key"}} \
-        if settings.api_keys else dict(ERRORS)
+    errors = {**ERRORS, 503: {"model": ErrorOut, "description": "the store cannot be reached; nothing was "
+                                                               "recorded, retry (Retry-After)"}}
+    if settings.api_keys:
+        errors[401] = {"model": ErrorOut, "description": "missing or invalid API key"}
     router = APIRouter()
     router.add_api_route("/review", review_page, methods=["GET"], include_in_schema=False)
     router.add_api_route("/review/static/{name}", static_file, methods=["GET"], include_in_schema=False)

@@ -120,6 +120,9 @@ class ErrorOut(BaseModel):
 
 # --------------------------------------------------------------------------- decisions and the review queue
 
+#: Largest id a request may name: every database's integer columns hold it (SQLite's overflow at 2**63).
+MAX_ID = 2**62
+
 class _Verdicts(Strict):
     """A moderator's verdict per label: "yes", "no", or null / absent for not judged; other names are refused."""
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -132,8 +135,8 @@ LabelVerdicts = create_model(
 
 
 class DecisionIn(Strict):
-    comment_id: int | None = Field(None, ge=1, description="the comment's id in the store (from /v1/score with "
-                                                           "--store, or from the review queue)")
+    comment_id: int | None = Field(None, ge=1, le=MAX_ID, description="the comment's id in the store (from "
+                                                                      "/v1/score with --store, or the review queue)")
     id: str | None = Field(None, min_length=1, max_length=255,
                            description="or: the id the comment was scored under in /v1/score (its latest scoring)")
     site: str | None = Field(None, min_length=1, max_length=255, description="with `id`: the site it was scored for")
