@@ -176,11 +176,14 @@ def live_decisions():
     return and_(decisions.c.action != "undo", ~exists().where(undo_rows.c.undoes == decisions.c.id))
 
 
-def reviewed_condition():
-    """SQL condition on `comments`: the comment has a decision in force."""
-    undo_rows = decisions.alias("undo_rows")
-    return exists().where(decisions.c.comment_id == comments.c.id, decisions.c.action != "undo",
-                          ~exists().where(undo_rows.c.undoes == decisions.c.id))
+def reviewed_ids():
+    """SQL subquery: the ids of the comments with a decision in force.
+
+    Not correlated with the comments being filtered, so the database computes
+    this small set once and probes it, instead of running a subquery per comment
+    (which made the queue over 100,000 comments several times slower).
+    """
+    return select(decisions.c.comment_id).where(live_decisions())
 
 
 def latest_decisions(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from ..audit.store import comments, inputs, run_inputs, runs
 from ..labels import LABELS
 from ..thresholds import SiteThresholds
-from .decisions import reviewed_condition
+from .decisions import reviewed_ids
 
 
 @dataclass(frozen=True)
@@ -62,25 +62,33 @@ def _base(*columns):
 
 def pending(conn: Connection, thresholds: SiteThresholds, filters: Filters, limit: int = 20,
             exclude: tuple[int, ...] = ()) -> list[dict[str, Any]]:
-    """The next `limit` flagged comments without a decision in force, highest score first."""
+    """The next `limit` flagged comments without a decision in force, highest score first.
+
+    Ranks ids only, then reads the `limit` rows: sorting whole rows (texts
+    included) over tens of thousands of flagged comments costs more than the query.
+    """
     rank = comments.c[filters.label] if filters.label else _top_score()
-    q = (_base(comments.c.id, comments.c.text, comments.c.ext_id, comments.c.line_first, comments.c.line_last,
-               comments.c.dom_path, comments.c.author, comments.c.date, comments.c.url, comments.c.model_version,
-               *[comments.c[lab] for lab in LABELS], inputs.c.path, inputs.c.site, inputs.c.kind)
-         .where(*_where(thresholds, filters), not_(reviewed_condition()))
-         .order_by(rank.desc(), comments.c.id).limit(limit))
+    ids = (_base(comments.c.id).where(*_where(thresholds, filters), comments.c.id.not_in(reviewed_ids()))
+           .order_by(rank.desc(), comments.c.id).limit(limit))
     if exclude:
-        q = q.where(comments.c.id.not_in(exclude))
-    return [dict(r) for r in conn.execute(q).mappings()]
+        ids = ids.where(comments.c.id.not_in(exclude))
+    order = list(conn.execute(ids).scalars())
+    if not order:
+        return []
+    q = _base(comments.c.id, comments.c.text, comments.c.ext_id, comments.c.line_first, comments.c.line_last,
+              comments.c.dom_path, comments.c.author, comments.c.date, comments.c.url, comments.c.model_version,
+              *[comments.c[lab] for lab in LABELS], inputs.c.path, inputs.c.site, inputs.c.kind
+              ).where(comments.c.id.in_(order))
+    found = {r["id"]: dict(r) for r in conn.execute(q).mappings()}
+    return [found[i] for i in order if i in found]
 
 
 def progress(conn: Connection, thresholds: SiteThresholds, filters: Filters) -> dict[str, int]:
     """How many flagged comments the filters cover and how many of them have a decision in force."""
-    q = _base(func.count().label("total"),
-              func.coalesce(func.sum(case((reviewed_condition(), 1), else_=0)), 0).label("reviewed")
-              ).where(*_where(thresholds, filters))
-    row = conn.execute(q).mappings().one()
-    return {"total": int(row["total"]), "reviewed": int(row["reviewed"])}
+    where = _where(thresholds, filters)
+    total = conn.execute(_base(func.count()).where(*where)).scalar_one()
+    reviewed = conn.execute(_base(func.count()).where(*where, comments.c.id.in_(reviewed_ids()))).scalar_one()
+    return {"total": int(total), "reviewed": int(reviewed)}
 
 
 def choices(conn: Connection) -> dict[str, list]:
