@@ -130,6 +130,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """`moderation evaluate`: agreement with the moderators' decisions, proposed thresholds."""
     from .training.agreement import main as evaluate_main
     return evaluate_main(args)
 
@@ -149,6 +150,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    """`moderation review --db URL`: the service with that store, for its review page."""
     from .service.serve import main as serve_main
     args.store = args.db
     return serve_main(args, command="review")
@@ -256,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _thresholds_options(p: argparse.ArgumentParser) -> None:
+    """--thresholds FILE and --site, as `score` and `audit` take them."""
     p.add_argument("--thresholds", metavar="FILE",
                    help="thresholds file (from `moderation evaluate --out`): its \"all\" entry replaces the model's")
     p.add_argument("--site", help="use this site's entry of the --thresholds file instead of \"all\"")

@@ -38,6 +38,7 @@ class SiteThresholds:
         return self.per_site.get(site, self.default) if site is not None else self.default
 
     def sites(self) -> tuple[str, ...]:
+        """The sites with an entry of their own."""
         return tuple(self.per_site)
 
     def with_overrides(self, overrides: Mapping[str, float]) -> "SiteThresholds":
@@ -48,10 +49,12 @@ class SiteThresholds:
                               {s: {**t, **overrides} for s, t in self.per_site.items()})
 
     def to_dict(self) -> dict[str, dict[str, float]]:
+        """The resolved thresholds in the file's shape ("all" plus one entry per site)."""
         return {ALL: dict(self.default), **{s: dict(t) for s, t in self.per_site.items()}}
 
 
 def _entry(value: Any, where: str) -> dict[str, float]:
+    """One entry of the file, validated: known labels, numbers in [0, 1]; InputError naming the key otherwise."""
     if not isinstance(value, dict):
         raise InputError(f"{where} must be an object of label -> threshold")
     out = {}

@@ -36,6 +36,7 @@ SITES = ("maliweb", "lefaso", "seneweb", "cameroon-info")
 
 
 def _load(path: Path, name: str):
+    """Import a script by path (scripts/ is not a package): the comment generator of bench_audit.py."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -59,6 +60,7 @@ def make_exports(folder: Path, n: int, seed: int = 0) -> Path:
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
+    """Count, median, 95th and 99th percentile of latencies in milliseconds."""
     q = statistics.quantiles(ms, n=100, method="inclusive")
     return {"n": len(ms), "p50": statistics.median(ms), "p95": q[94], "p99": q[98]}
 
@@ -70,6 +72,7 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict, float]:
+        """One request: status, JSON body, and the milliseconds from sending to the whole answer read."""
         data = None if body is None else json.dumps(body).encode()
         t0 = time.perf_counter()
         self.conn.request(method, path, body=data, headers={"content-type": "application/json", **(headers or {})})
@@ -79,6 +82,7 @@ class Client:
 
 
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Poll /health until the server answers (the model loads first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -136,6 +140,7 @@ def bench(url: str, actions: int, port: int) -> dict[str, dict]:
 
 
 def report(name: str, figures: dict[str, dict]) -> None:
+    """Print one store's figures, each p95 also as a multiple of the baseline's."""
     base = figures["health (baseline)"]["p95"]
     print(f"{name}:")
     print(f"  {'call':<30}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p95 / baseline':>16}")
@@ -144,6 +149,7 @@ def report(name: str, figures: dict[str, dict]) -> None:
 
 
 def main() -> int:
+    """Build the store(s), run the bench on each, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000, help="comments in the store (default: 100000)")
     parser.add_argument("--actions", type=int, default=1000, help="decisions to time (default: 1000)")

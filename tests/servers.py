@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -57,6 +58,7 @@ class PostgresCluster:
         self.user = self.owner.pw_name if self.owner else pwd.getpwuid(os.geteuid()).pw_name
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run one of the cluster's binaries as its owner; a failure raises with its output and the server log."""
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.owner is not None:
             cmd = ["runuser", "-u", self.owner.pw_name, "--", *cmd]
@@ -67,6 +69,7 @@ class PostgresCluster:
         return proc
 
     def start(self) -> "PostgresCluster":
+        """initdb (trust authentication, UTF-8), then start the server on 127.0.0.1 only and wait for it."""
         self._run("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8", "--locale=C",
                   "--no-sync")
         opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
@@ -88,6 +91,7 @@ class PostgresCluster:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
+        """Stop the server and delete the cluster."""
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
@@ -108,6 +112,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 120) -> "Server":
+        """Poll /health until the server answers; raise with its log if it exits or never answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -121,6 +126,7 @@ class Server:
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.failure()}")
 
     def failure(self) -> str:
+        """The end of the server's log, for assertion messages."""
         self.log.flush()
         return self.log_path.read_text(errors="replace")[-3000:]
 
@@ -131,6 +137,7 @@ class Server:
             self.proc.wait(timeout=30)
 
     def stop(self) -> None:
+        """SIGTERM (uvicorn shuts down gracefully), then SIGKILL if it hangs; remove the log."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

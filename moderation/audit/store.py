@@ -122,8 +122,9 @@ def storable(value: str) -> str:
     return _UNSTORABLE.sub("\ufffd", value)
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def now(timespec: str = "seconds") -> str:
+    """UTC time in ISO 8601, as every time in the store is written."""
+    return datetime.now(timezone.utc).isoformat(timespec=timespec)
 
 
 def site_of(path: str) -> str:
@@ -185,6 +186,7 @@ _MIGRATION_LOCK = 7_413_021
 
 
 def _alembic_config(conn: Connection):
+    """Alembic's configuration for this package's migrations, migrating `conn` (see migrations/env.py)."""
     from alembic.config import Config
 
     cfg = Config()

@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping, Sequence
 
 from sqlalchemy import and_, exists, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..audit.store import comments, decisions, inputs
+from ..audit.store import comments, decisions, inputs, now
 from ..labels import LABELS
 
 ACTIONS = ("keep", "hide")
@@ -30,6 +29,7 @@ class DecisionError(ValueError):
     """A decision the store cannot take; `status` is the HTTP status that says why (404, 409)."""
 
     def __init__(self, status: int, message: str):
+        """A message for the user and the HTTP status that goes with it."""
         super().__init__(message)
         self.status = status
 
@@ -42,6 +42,7 @@ class Target:
     site: str | None = None
 
     def describe(self) -> str:
+        """How error messages name the target, as the client named it."""
         if self.comment_id is not None:
             return f"comment_id {self.comment_id}"
         return f"id {self.ext_id!r}" + (f" of site {self.site!r}" if self.site is not None else "")
@@ -54,11 +55,6 @@ class NewDecision:
     labels: Mapping[str, str | None]
     action: str
     moderator: str
-
-
-def now() -> str:
-    """UTC time with milliseconds: decisions a moderator makes within one second keep their order when read."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def request_digest(payload: Any) -> str:
@@ -119,7 +115,7 @@ def record(conn: Connection, items: Sequence[NewDecision], idempotency_key: str 
         with conn.begin():
             if idempotency_key is not None and (done := _replayed(conn, idempotency_key, digest)) is not None:
                 return done, True
-            stamp, out = now(), []
+            stamp, out = now("milliseconds"), []   # decisions made within a second stay apart
             for i, item in enumerate(items):
                 target = _resolve(conn, item.target)
                 values = {"comment_id": target["id"], "action": item.action, "moderator": item.moderator,
@@ -143,6 +139,7 @@ def record(conn: Connection, items: Sequence[NewDecision], idempotency_key: str 
 def undo(conn: Connection, decision_id: int, moderator: str, key_id: str | None = None) -> tuple[dict, bool]:
     """Cancel a decision with an undo row; returns it and whether it already existed (undo is idempotent)."""
     def existing() -> Mapping | None:
+        """The undo row already cancelling this decision, if any."""
         return conn.execute(select(decisions).where(decisions.c.undoes == decision_id)).mappings().first()
 
     try:
@@ -156,7 +153,7 @@ def undo(conn: Connection, decision_id: int, moderator: str, key_id: str | None 
             if (done := existing()) is not None:
                 return decision_out(done), True
             values = {"comment_id": target["comment_id"], "action": "undo", "undoes": decision_id,
-                      "moderator": moderator, "key_id": key_id, "decided_at": now(),
+                      "moderator": moderator, "key_id": key_id, "decided_at": now("milliseconds"),
                       "model_version": target["model_version"], **{lab: None for lab in LABELS}}
             new_id = conn.execute(insert(decisions).values(values)).inserted_primary_key[0]
             return decision_out({**values, "id": new_id}), False

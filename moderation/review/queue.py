@@ -28,6 +28,7 @@ class Filters:
 
 
 def _over(thresholds: Mapping[str, float], labels=LABELS):
+    """SQL: some of `labels` at or over its threshold."""
     return or_(*(comments.c[lab] >= thresholds[lab] for lab in labels))
 
 
@@ -48,6 +49,7 @@ def _top_score():
 
 
 def _where(thresholds: SiteThresholds, filters: Filters) -> list:
+    """The conditions shared by the queue and its progress: flagged, and the filters."""
     cond = [flagged_condition(thresholds, filters.label)]
     if filters.site is not None:
         cond.append(inputs.c.site == filters.site)
@@ -57,6 +59,7 @@ def _where(thresholds: SiteThresholds, filters: Filters) -> list:
 
 
 def _base(*columns):
+    """SELECT columns FROM comments joined to their input (site, path, kind)."""
     return select(*columns).select_from(comments.join(inputs, inputs.c.id == comments.c.input_id))
 
 

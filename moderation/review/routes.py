@@ -35,11 +35,13 @@ STATIC_FILES = {"review.js": "text/javascript", "review.css": "text/css", "favic
 
 
 def _store(svc: Service) -> Engine:
+    """The service's store (these routes are registered only when there is one)."""
     assert svc.store is not None      # the routes exist only with a store
     return svc.store
 
 
 def _key_id(request: Request) -> str | None:
+    """The id of the API key the request used, recorded with its decisions; None without keys."""
     return getattr(request.state, "key_id", None)
 
 
@@ -129,6 +131,7 @@ def review_page(request: Request) -> HTMLResponse:
 
 
 def static_file(name: str) -> FileResponse:
+    """The page's script, stylesheet and icon; only those names, so no path reaches another file."""
     if name not in STATIC_FILES:
         raise HTTPException(404, f"no file {name!r} here")
     return FileResponse(STATIC / name, media_type=STATIC_FILES[name], headers={"Cache-Control": "no-cache"})

@@ -135,6 +135,7 @@ LabelVerdicts = create_model(
 
 
 class DecisionIn(Strict):
+    """One moderator's decision on one stored comment, named by the store's id or by the id it was scored under."""
     comment_id: int | None = Field(None, ge=1, le=MAX_ID, description="the comment's id in the store (from "
                                                                       "/v1/score with --store, or the review queue)")
     id: str | None = Field(None, min_length=1, max_length=255,
@@ -147,6 +148,7 @@ class DecisionIn(Strict):
 
     @model_validator(mode="after")
     def _one_target(self) -> "DecisionIn":
+        """Exactly one way of naming the comment; `site` only narrows an `id`."""
         if (self.comment_id is None) == (self.id is None):
             raise ValueError("name the comment with exactly one of `comment_id` (the store's id) or `id` "
                              "(the id it was scored under)")
@@ -156,10 +158,12 @@ class DecisionIn(Strict):
 
 
 class DecisionsRequest(Strict):
+    """The body of POST /v1/decisions."""
     decisions: list[DecisionIn] = Field(min_length=1, description="stored together, or none of them")
 
 
 class DecisionOut(BaseModel):
+    """A stored decision (or undo), as the store holds it."""
     decision_id: int
     comment_id: int
     action: Literal["keep", "hide", "undo"]
@@ -171,27 +175,32 @@ class DecisionOut(BaseModel):
 
 
 class DecisionsResponse(BaseModel):
+    """The answer to POST /v1/decisions: the stored decisions, in the request's order."""
     model_version: str
     replayed: bool = Field(description="true when this answers a replay of an earlier request (same Idempotency-Key)")
     decisions: list[DecisionOut]
 
 
 class UndoRequest(Strict):
+    """The body of POST /v1/decisions/{id}/undo: who undoes the decision."""
     moderator: str = Field(min_length=1, max_length=255, description="who undoes it")
 
 
 class UndoResponse(BaseModel):
+    """The answer to an undo: the undo row."""
     model_version: str
     replayed: bool = Field(description="true when the decision had already been undone (this is that undo)")
     decision: DecisionOut
 
 
 class Progress(BaseModel):
+    """The review page's counter: "312 of 1,204 reviewed"."""
     reviewed: int
     total: int = Field(description="flagged comments the filters cover")
 
 
 class QueueItem(BaseModel):
+    """A flagged comment awaiting a decision: where it comes from, its scores, and the evidence for its flags."""
     comment_id: int
     text: str
     source: str = Field(description="the file (or api:<site>) the comment came from")
@@ -212,18 +221,21 @@ class QueueItem(BaseModel):
 
 
 class QueueResponse(BaseModel):
+    """The answer to GET /v1/review/queue."""
     model_version: str
     progress: Progress
     items: list[QueueItem]
 
 
 class RunInfo(BaseModel):
+    """An audit (or service) run the queue can be filtered by."""
     id: int
     started: str
     model_version: str
 
 
 class ReviewChoices(BaseModel):
+    """What the review page's filters offer, and whether it must ask for a key."""
     model_version: str
     labels: list[str]
     sites: list[str]

@@ -101,6 +101,7 @@ def evaluate(url: str, moderator: Moderator, precision: float = 0.9, min_decisio
 
 
 def _fmt(v: Any, spec: str = ".2f") -> str:
+    """A table cell: the number, or - when there is none (no positive, one class only)."""
     return "-" if v is None else format(v, spec)
 
 

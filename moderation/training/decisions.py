@@ -28,6 +28,7 @@ COLUMNS = ("text", *LABELS, "source", "group")
 
 
 def _value(verdict: bool | None) -> float:
+    """A stored verdict as a training label: True 1.0, False 0.0, not judged NaN."""
     return np.nan if verdict is None else float(verdict)
 
 

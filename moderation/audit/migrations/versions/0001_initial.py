@@ -18,6 +18,7 @@ LABELS = ("insult", "masked", "hostility")
 
 
 def upgrade() -> None:
+    """Create the four tables of 0.2.0 (an existing 0.2.0 store is stamped at this revision instead)."""
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -71,5 +72,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop them all."""
     for table in ("comments", "run_inputs", "inputs", "runs"):
         op.drop_table(table)

@@ -21,6 +21,7 @@ LABELS = ("insult", "masked", "hostility")
 
 
 def upgrade() -> None:
+    """Add inputs.site (filled from the paths), the decisions table and the indexes the review queries use."""
     op.add_column("inputs", sa.Column("site", sa.String(255)))
     inputs = sa.table("inputs", sa.column("id", sa.Integer), sa.column("path", sa.Text),
                       sa.column("site", sa.String))
@@ -51,6 +52,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Back to 0001: the decisions are dropped."""
     op.drop_index("ix_comments_ext_id", "comments")
     op.drop_index("ix_decisions_comment", "decisions")
     op.drop_table("decisions")
