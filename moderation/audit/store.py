@@ -27,6 +27,7 @@ from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, Meta
                         or_, select, text, update)
 from sqlalchemy.engine import Connection, Dialect, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.sql.expression import Grouping
 
 from ..labels import LABELS
 from ..textio import InputError
@@ -109,6 +110,16 @@ decisions = Table(
     UniqueConstraint("idempotency_key", "request_item", name="uq_decision_request"),
     Index("ix_decisions_comment", "comment_id"),
 )
+
+def top_score(table: Table = comments):
+    """A comment's highest label score, as portable SQL (SQLite has no GREATEST). The review queue ranks by it,
+    through the index below; the expression must stay exactly this for the databases to use that index."""
+    a, b, c = (table.c[lab] for lab in LABELS)
+    return case((and_(a >= b, a >= c), a), (b >= c, b), else_=c)
+
+
+# parenthesised: PostgreSQL wants an index expression in parentheses
+Index("ix_comments_top", Grouping(top_score()).desc())
 
 COMMENT_FIELDS = ("position", "ext_id", "text", "line_first", "line_last", "dom_path", "author", "date", "url")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from ..audit.store import comments, inputs, run_inputs, runs
+from ..audit.store import comments, inputs, run_inputs, runs, top_score
 from ..labels import LABELS
 from ..thresholds import SiteThresholds
 from .decisions import reviewed_ids
@@ -42,12 +42,6 @@ def flagged_condition(thresholds: SiteThresholds, label: str | None = None):
     return or_(*parts)
 
 
-def _top_score():
-    """The highest of a comment's label scores, as portable SQL (no GREATEST in SQLite)."""
-    a, b, c = (comments.c[lab] for lab in LABELS)
-    return case((and_(a >= b, a >= c), a), (b >= c, b), else_=c)
-
-
 def _where(thresholds: SiteThresholds, filters: Filters) -> list:
     """The conditions shared by the queue and its progress: flagged, and the filters."""
     cond = [flagged_condition(thresholds, filters.label)]
@@ -63,6 +57,15 @@ def _base(*columns):
     return select(*columns).select_from(comments.join(inputs, inputs.c.id == comments.c.input_id))
 
 
+def ranked_ids(thresholds: SiteThresholds, filters: Filters, limit: int, exclude: tuple[int, ...] = ()):
+    """SQL: the ids of the next `limit` flagged comments without a decision, best first (by the top-score
+    index when no label is picked: the database reads the top few instead of sorting them all)."""
+    rank = comments.c[filters.label] if filters.label else top_score()
+    ids = (_base(comments.c.id).where(*_where(thresholds, filters), comments.c.id.not_in(reviewed_ids()))
+           .order_by(rank.desc(), comments.c.id).limit(limit))
+    return ids.where(comments.c.id.not_in(exclude)) if exclude else ids
+
+
 def pending(conn: Connection, thresholds: SiteThresholds, filters: Filters, limit: int = 20,
             exclude: tuple[int, ...] = ()) -> list[dict[str, Any]]:
     """The next `limit` flagged comments without a decision in force, highest score first.
@@ -70,12 +73,7 @@ def pending(conn: Connection, thresholds: SiteThresholds, filters: Filters, limi
     Ranks ids only, then reads the `limit` rows: sorting whole rows (texts
     included) over tens of thousands of flagged comments costs more than the query.
     """
-    rank = comments.c[filters.label] if filters.label else _top_score()
-    ids = (_base(comments.c.id).where(*_where(thresholds, filters), comments.c.id.not_in(reviewed_ids()))
-           .order_by(rank.desc(), comments.c.id).limit(limit))
-    if exclude:
-        ids = ids.where(comments.c.id.not_in(exclude))
-    order = list(conn.execute(ids).scalars())
+    order = list(conn.execute(ranked_ids(thresholds, filters, limit, exclude)).scalars())
     if not order:
         return []
     q = _base(comments.c.id, comments.c.text, comments.c.ext_id, comments.c.line_first, comments.c.line_last,

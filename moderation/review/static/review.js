@@ -47,7 +47,7 @@
   var state = {
     key: sessionStorage.getItem(KEY_STORE) || '', moderator: localStorage.getItem(NAME_STORE) || '',
     items: [], current: 0, history: [], progress: null, filters: { label: '', site: '', run: '' },
-    busy: 0, chain: Promise.resolve(), needsKey: false
+    busy: 0, chain: Promise.resolve(), needsKey: false, decided: {}, loading: null
   };
 
   function $(id) { return document.getElementById(id); }
@@ -152,13 +152,17 @@
     return more();
   }
 
+  /* Fetch more of the queue. Decisions do not wait for it (it runs beside them), so an answer may list a
+     comment decided meanwhile: `decided` keeps those out. One refill at a time. */
   function more() {
-    return api('GET', queuePath()).then(function (res) {
+    if (state.loading) return state.loading;
+    state.loading = api('GET', queuePath()).then(function (res) {
+      state.loading = null;
       if (res.status !== 200) { say(detail(res), true); return; }
       var known = {};
       state.items.forEach(function (it) { known[it.comment_id] = true; });
       res.body.items.forEach(function (it) {
-        if (known[it.comment_id]) return;
+        if (known[it.comment_id] || state.decided[it.comment_id]) return;
         it.verdict = {};
         LABELS.forEach(function (lab) { it.verdict[lab] = it.labels.indexOf(lab) >= 0 ? 'yes' : 'no'; });
         state.items.push(it);
@@ -166,7 +170,8 @@
       state.progress = res.body.progress;
       render();
       root.dataset.ready = '1';
-    }, function () {});
+    }, function () { state.loading = null; });
+    return state.loading;
   }
 
   function showProgress() {
@@ -283,6 +288,7 @@
     var index = state.current, it = state.items[index];
     if (!it) return;
     state.items.splice(index, 1);
+    state.decided[it.comment_id] = true;
     if (state.progress) state.progress.reviewed += 1;
     render();
     var body = { decisions: [{ comment_id: it.comment_id, action: action, moderator: state.moderator, labels: it.verdict }] };
@@ -292,8 +298,9 @@
         if (res.status !== 201) { throw new Error(detail(res)); }
         state.history.push({ id: res.body.decisions[0].decision_id, item: it, index: index });
         say((action === 'hide' ? t.hidden : t.kept) + ' ' + t.undo_hint);
-        if (state.items.length < 5) return more();
+        if (state.items.length < 5) more();        // beside the next decisions, not before them
       }).catch(function (err) {
+        delete state.decided[it.comment_id];
         state.items.splice(Math.min(index, state.items.length), 0, it);
         if (state.progress) state.progress.reviewed -= 1;
         state.current = Math.min(index, state.items.length - 1);
@@ -309,6 +316,7 @@
       if (!last) { say(t.nothing_to_undo); return; }
       return api('POST', 'v1/decisions/' + last.id + '/undo', { moderator: state.moderator }).then(function (res) {
         if (res.status !== 201) { state.history.push(last); throw new Error(detail(res)); }
+        delete state.decided[last.item.comment_id];
         var at = Math.min(last.index, state.items.length);
         state.items = state.items.filter(function (x) { return x.comment_id !== last.item.comment_id; });
         state.items.splice(at, 0, last.item);
