@@ -120,8 +120,9 @@ class ErrorOut(BaseModel):
 
 # --------------------------------------------------------------------------- decisions and the review queue
 
-#: Largest id a request may name: every database's integer columns hold it (SQLite's overflow at 2**63).
-MAX_ID = 2**62
+#: Largest id a request may name: the store's ids are INTEGER columns, 32-bit on PostgreSQL (a larger value
+#: is an error there, not "no such row"), 64-bit on SQLite.
+MAX_ID = 2**31 - 1
 
 class _Verdicts(Strict):
     """A moderator's verdict per label: "yes", "no", or null / absent for not judged; other names are refused."""
