@@ -1,4 +1,4 @@
-"""The `moderation` command: train, score, segment, audit, serve.
+"""The `moderation` command: train, evaluate, score, segment, audit, serve, review.
 
 Each sub-command is a thin shell over one stage (training, scoring, segment,
 audit, service); errors a user can fix are printed as one line, exit code 2.
@@ -36,12 +36,30 @@ def _threshold_overrides(items: list[str] | None) -> dict[str, float]:
     return out
 
 
+def _thresholds(args: argparse.Namespace, moderator) -> dict[str, float]:
+    """The thresholds a command applies: the model's, then --thresholds FILE (its --site entry, else "all"),
+    then each --threshold label=value."""
+    from .thresholds import SiteThresholds, load_thresholds
+
+    overrides = _threshold_overrides(args.threshold) if isinstance(args.threshold, list) else (args.threshold or {})
+    if getattr(args, "thresholds", None):
+        found = load_thresholds(args.thresholds, moderator.thresholds, moderator.version)
+        if args.site is not None and args.site not in found.sites():
+            raise InputError(f"--site {args.site!r}: {args.thresholds} has no entry for it (it has: "
+                             f"{', '.join(found.sites()) or 'only all'})")
+    elif getattr(args, "site", None) is not None:
+        raise InputError("--site picks an entry of a --thresholds file; give the file too")
+    else:
+        found = SiteThresholds(dict(moderator.thresholds))
+    return found.with_overrides(overrides).for_site(getattr(args, "site", None))
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from .records import detect_format, iter_records, open_input
     from .scoring import Moderator
 
     moderator = Moderator.load(args.model)
-    thresholds = {**moderator.thresholds, **_threshold_overrides(args.threshold)}
+    thresholds = _thresholds(args, moderator)
     stream, source = open_input(args.input)
     fmt = args.format if args.format != "auto" else ("lines" if source == "<stdin>" else detect_format(source))
     records = iter_records(stream, source, fmt, text_column=args.text_column, id_column=args.id_column)
@@ -72,8 +90,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     from .training.wordvectors import VectorsError
 
+    frames = []
+    if args.decisions:
+        from .training.decisions import load_decisions
+        if args.decisions_weight <= 0:
+            raise InputError(f"--decisions-weight {args.decisions_weight}: the weight must be positive")
+        frames = [load_decisions(url).assign(weight=args.decisions_weight) for url in args.decisions]
     try:
-        manifest = train(args.data, args.extra, args.out, use_pack=not args.no_pack, version=args.version)
+        manifest = train(args.data, args.extra, args.out, use_pack=not args.no_pack, version=args.version,
+                         frames=frames)
     except VectorsError as exc:
         raise InputError(str(exc)) from None
     width = max(len(lab) for lab in LABELS)
@@ -104,15 +129,31 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """`moderation evaluate`: agreement with the moderators' decisions, proposed thresholds."""
+    from .training.agreement import main as evaluate_main
+    return evaluate_main(args)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from .audit.pipeline import main as audit_main
     args.threshold = _threshold_overrides(args.threshold)
+    if args.thresholds or args.site is not None:
+        from .scoring import Moderator
+        args.threshold = _thresholds(args, Moderator.load(args.model))
     return audit_main(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .service.serve import main as serve_main
     return serve_main(args)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """`moderation review --db URL`: the service with that store, for its review page."""
+    from .service.serve import main as serve_main
+    args.store = args.db
+    return serve_main(args, command="review")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-column", default="id", help="CSV column or JSON field with the id (default: id, else the line number)")
     p.add_argument("--explain", action="store_true", help="add the n-grams behind each score, with character spans")
     p.add_argument("--threshold", action="append", metavar="LABEL=VALUE", help="override a label's threshold (repeatable)")
+    _thresholds_options(p)
     p.add_argument("--model", help=model_help)
     p.set_defaults(func=cmd_score)
 
@@ -142,7 +184,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pack", action="store_true", help="train on --extra files only")
     p.add_argument("--out", help="model file to write (default: the shipped model file, replaced)")
     p.add_argument("--version", dest="version", help="version string recorded in the manifest")
+    p.add_argument("--decisions", action="append", default=[], metavar="URL",
+                   help="also train on the moderators' decisions in this store (SQLAlchemy URL; repeatable)")
+    p.add_argument("--decisions-weight", type=float, default=1.0, metavar="W",
+                   help="multiply the training weight of every decision row by W (default: 1)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="how the model agrees with the moderators' decisions; propose thresholds",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--decisions", required=True, metavar="URL", help="the store holding the decisions (SQLAlchemy URL)")
+    p.add_argument("--precision", type=float, default=0.9,
+                   help="target precision of the proposed thresholds (default: 0.9)")
+    p.add_argument("--min-decisions", type=int, default=20, metavar="N",
+                   help="propose a site's threshold for a label only from N decisions on it, "
+                        "both classes present (default: 20)")
+    p.add_argument("--out", metavar="FILE", help="write the proposed thresholds here (for --thresholds FILE)")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON document")
+    p.add_argument("--model", help=model_help)
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("segment", help="find the reader comments in one article page (text dump or HTML)")
     p.add_argument("input", nargs="?", help="page file; stdin if omitted or -")
@@ -164,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="language of report.html (default: French if your locale is French, else English)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for scoring (default: 1)")
     p.add_argument("--batch-size", type=int, default=2048, help="comments scored per batch (default: 2048)")
+    _thresholds_options(p)
     p.add_argument("--model", help=model_help)
     p.set_defaults(func=cmd_audit)
 
@@ -176,8 +236,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes (default: $MODERATION_WORKERS or 1)")
     p.add_argument("--model", default=os.environ.get("MODERATION_MODEL"), help=model_help)
     p.add_argument("--log-text", action="store_true", help="debug: include comment text in access logs")
+    p.add_argument("--store", default=os.environ.get("MODERATION_STORE"), metavar="URL",
+                   help="record scored comments and decisions in this store (SQLAlchemy URL; default: "
+                        "$MODERATION_STORE); serves the review page at /review")
+    p.add_argument("--thresholds", metavar="FILE",
+                   help="per-site thresholds (from `moderation evaluate --out`); a request's `site` picks its entry")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("review", help="serve the review page over an audit store (moderators confirm or overturn flags)")
+    p.add_argument("--db", required=True, metavar="URL",
+                   help="the audit store (SQLAlchemy URL, e.g. sqlite:///audit-report/audit.sqlite)")
+    p.add_argument("--host", default=os.environ.get("MODERATION_HOST"),
+                   help="bind address (default: $MODERATION_HOST, else 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("MODERATION_PORT", "8000")),
+                   help="port (default: $MODERATION_PORT or 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--thresholds", metavar="FILE", help="per-site thresholds deciding what is flagged (default: the model's)")
+    p.add_argument("--model", default=os.environ.get("MODERATION_MODEL"), help=model_help)
+    p.set_defaults(func=cmd_review)
     return parser
+
+
+def _thresholds_options(p: argparse.ArgumentParser) -> None:
+    """--thresholds FILE and --site, as `score` and `audit` take them."""
+    p.add_argument("--thresholds", metavar="FILE",
+                   help="thresholds file (from `moderation evaluate --out`): its \"all\" entry replaces the model's")
+    p.add_argument("--site", help="use this site's entry of the --thresholds file instead of \"all\"")
 
 
 class _StderrWarnings(logging.Handler):

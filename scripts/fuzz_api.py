@@ -6,14 +6,21 @@ content types, headers and response schemas. Prints the request count, the 5xx c
 and the schema violations, and exits 1 if there were any of either.
 
     python scripts/fuzz_api.py [--examples 170] [--seed 0]
+    python scripts/fuzz_api.py --review [--examples 170]   # the store-backed endpoints: decisions, undo, queue
+
+With --review the app has a store (a temporary SQLite file holding the seed pages' audit, or --db URL)
+and only the review loop's operations are fuzzed.
 """
 from __future__ import annotations
 
 import argparse
 import collections
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import hypothesis
 import schemathesis
@@ -45,13 +52,21 @@ class FuzzReport:
         return sum(self.violations.values())
 
 
-def fuzz(app: FastAPI, examples: int, seed: int = 0, headers: dict[str, str] | None = None) -> FuzzReport:
+#: The operations of the review loop (the app has them only with a store).
+REVIEW_PATHS = ("/v1/decisions", "/v1/decisions/{decision_id}/undo", "/v1/review/queue", "/v1/review/choices")
+
+
+def fuzz(app: FastAPI, examples: int, seed: int = 0, headers: dict[str, str] | None = None,
+         only: Callable[[str], bool] | None = None) -> FuzzReport:
     """Run up to `examples` generated requests per operation and mode (negative only where
-    there is input to break) against `app`, sending `headers` (e.g. an API key) with each."""
+    there is input to break) against `app`, sending `headers` (e.g. an API key) with each;
+    `only` picks operations by path."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     report = FuzzReport()
     for result in schema.get_all_operations():
         operation = result.ok()
+        if only is not None and not only(operation.path):
+            continue
         breakable = bool(len(operation.body)) or any(True for _ in operation.iter_parameters())
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if breakable else (GenerationMode.POSITIVE,):
             checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
@@ -79,22 +94,48 @@ def fuzz(app: FastAPI, examples: int, seed: int = 0, headers: dict[str, str] | N
     return report
 
 
+def review_app(url: str, moderator, settings) -> FastAPI:
+    """An app over a store holding the seed pages' audit and a few comments scored over HTTP."""
+    from fastapi.testclient import TestClient
+
+    from moderation.audit import store
+    from moderation.cli import main as cli
+    from moderation.service import create_app
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    with tempfile.TemporaryDirectory() as out:
+        if cli(["audit", str(seeds), "--db", url, "--out", out, "--format", "jsonl"]) != 0:
+            raise SystemExit("could not audit the seeds into the store")
+    app = create_app(moderator, settings, store.open_store(url))
+    auth = {"Authorization": f"Bearer {settings.api_keys[0]}"} if settings.api_keys else {}
+    TestClient(app).post("/v1/score", json={"site": "fuzz", "comments": [
+        {"id": "f1", "text": "Bande de chiens corrompus"}, {"id": "f2", "text": "Merci pour l'article"}]}, headers=auth)
+    return app
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=170,
                         help="generated requests per operation and mode (default: 170)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", help="model file (default: the shipped one)")
+    parser.add_argument("--review", action="store_true", help="fuzz the store-backed review endpoints")
+    parser.add_argument("--db", help="with --review: the store's URL (default: a temporary SQLite file)")
     args = parser.parse_args()
 
     from moderation.service import Settings, create_app
     from moderation.scoring import Moderator
 
     # Small limits so the generator reaches the 413/422 paths too.
-    app = create_app(Moderator.load(args.model), Settings(max_comments=50, max_chars=2000, max_explain_chars=1000,
-                                                          max_body_bytes=200_000))
+    settings = Settings(max_comments=50, max_chars=2000, max_explain_chars=1000, max_body_bytes=200_000)
+    moderator = Moderator.load(args.model)
+    tmp = tempfile.TemporaryDirectory()
+    if args.review:
+        app = review_app(args.db or f"sqlite:///{Path(tmp.name) / 'fuzz.sqlite'}", moderator, settings)
+    else:
+        app = create_app(moderator, settings)
     start = time.perf_counter()
-    report = fuzz(app, args.examples, args.seed)
+    report = fuzz(app, args.examples, args.seed, only=(lambda path: path in REVIEW_PATHS) if args.review else None)
     elapsed = time.perf_counter() - start
     for label, n in sorted(report.per_operation.items()):
         print(f"  {label:<28} {n:>6} requests")
@@ -105,6 +146,7 @@ def main() -> int:
         print(f"  {n:>5}  {name}")
     for example in report.examples:
         print("---\n" + example)
+    tmp.cleanup()
     return 1 if report.server_errors or report.n_violations else 0
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped model, the seed pages, and the data pack when it is present."""
+"""Shared fixtures: the shipped model, the seed pages, the data pack when it is present, and a real
+PostgreSQL server started by the suite when Debian's binaries are installed."""
 from __future__ import annotations
 
 import importlib.util
@@ -45,3 +46,53 @@ def moderator():
 def seed_lines() -> list[str]:
     """Lines of seeds/002 (index 0 = line 1)."""
     return SEED_002.read_text(encoding="utf-8").split("\n")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster for the whole session (see servers.PostgresCluster); skips where it cannot run."""
+    from servers import PostgresCluster, postgres_bin
+
+    bindir = postgres_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin "
+                    "(sh scripts/test-deps.sh installs them: apt-get install postgresql)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("the psycopg driver is not installed (pip install -e '.[test]')")
+    cluster = PostgresCluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres, request) -> str:
+    """A fresh, empty database on the session's PostgreSQL server, named after the test."""
+    import re
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    return postgres.create_database(name)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser), with a fresh profile;
+    yields a function that opens a new page. Skips where Chromium or Playwright is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium (sh scripts/test-deps.sh installs it: "
+                    "apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_FLAGS)
+        yield context
+        context.close()

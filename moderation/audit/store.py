@@ -1,4 +1,4 @@
-"""The audit store: runs, inputs and scored comments in any SQLAlchemy database (SQLite by default).
+"""The audit store: runs, inputs, scored comments and moderators' decisions in any SQLAlchemy database.
 
 Why a database rather than files: an audit over thousands of pages must survive
 being killed and must not rescore what it already scored. An input is keyed by
@@ -6,20 +6,31 @@ being killed and must not rescore what it already scored. An input is keyed by
 `done` status are committed in one transaction, and unique constraints make a
 duplicate row impossible, so a rerun simply skips keys already `done`.
 Reports are rendered from here, so they include earlier runs' results.
+
+Decisions are append-only: a later decision on a comment supersedes an earlier
+one without deleting it, and an undo is itself a row (`action` "undo",
+`undoes` naming the decision it cancels). The schema is versioned with Alembic
+(`migrations/`): `open_store` brings any store, including one written by
+0.2.0 before migrations existed, to the latest revision.
 """
 from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import datetime, timezone
+from pathlib import Path, PurePath
 from typing import Any, Iterator, Mapping, Sequence
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, and_, bindparam, case, create_engine, delete, event, func, insert, or_,
-                        select, update)
-from sqlalchemy.engine import Connection, Dialect, Engine, Row
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, and_, bindparam, case, create_engine, delete, event, func, inspect, insert,
+                        or_, select, text, update)
+from sqlalchemy.engine import Connection, Dialect, Engine, Row, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.sql.expression import Grouping
 
 from ..labels import LABELS
+from ..textio import InputError
 
 metadata = MetaData()
 
@@ -48,7 +59,9 @@ inputs = Table(
     Column("error", Text),
     Column("n_comments", Integer, nullable=False, default=0),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("site", String(255)),                           # see site_of(); added by revision 0002
     UniqueConstraint("path", "sha256", "model_version", "options", name="uq_input_key"),
+    Index("ix_inputs_site", "site"),
 )
 
 run_inputs = Table(
@@ -75,18 +88,88 @@ comments = Table(
     Column("flagged", Boolean, nullable=False),            # at the thresholds of the run that scored it
     Column("model_version", String(64), nullable=False),
     UniqueConstraint("input_id", "position", name="uq_comment_position"),
+    Index("ix_comments_ext_id", "ext_id"),
 )
+
+#: A moderator's verdict on a comment. Label columns: True = yes, False = no, NULL = not judged.
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("comment_id", Integer, ForeignKey("comments.id"), nullable=False),
+    *[Column(lab, Boolean) for lab in LABELS],
+    Column("action", String(8), nullable=False),           # keep | hide | undo
+    Column("undoes", Integer, ForeignKey("decisions.id")),  # the decision an undo cancels
+    Column("moderator", String(255), nullable=False),
+    Column("key_id", String(16)),                          # the API key used, when keys are set
+    Column("decided_at", String(32), nullable=False),
+    Column("model_version", String(64), nullable=False),   # the model that scored the comment
+    Column("idempotency_key", String(255)),                # the request's Idempotency-Key header
+    Column("request_item", Integer),                       # this decision's place in that request
+    Column("request_sha256", String(64)),                  # what a replay of that key must match
+    UniqueConstraint("undoes", name="uq_decision_undoes"),
+    UniqueConstraint("idempotency_key", "request_item", name="uq_decision_request"),
+    Index("ix_decisions_comment", "comment_id"),
+)
+
+def top_score(table: Table = comments):
+    """A comment's highest label score, as portable SQL (SQLite has no GREATEST). The review queue ranks by it,
+    through the index below; the expression must stay exactly this for the databases to use that index."""
+    a, b, c = (table.c[lab] for lab in LABELS)
+    return case((and_(a >= b, a >= c), a), (b >= c, b), else_=c)
+
+
+# parenthesised: PostgreSQL wants an index expression in parentheses
+Index("ix_comments_top", Grouping(top_score()).desc())
 
 COMMENT_FIELDS = ("position", "ext_id", "text", "line_first", "line_last", "dom_path", "author", "date", "url")
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def open_store(url: str) -> Engine:
-    """Create the engine and the tables; SQLite gets WAL and foreign keys (fast, crash-safe commits)."""
-    engine = create_engine(url)
+def storable(value: str) -> str:
+    """Text as every database and driver can hold it: NUL (refused by PostgreSQL) and lone surrogates (valid
+    JSON escapes, but not encodable as UTF-8) become U+FFFD, one for one, so character offsets are kept."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def now(timespec: str = "seconds") -> str:
+    """UTC time in ISO 8601, as every time in the store is written."""
+    return datetime.now(timezone.utc).isoformat(timespec=timespec)
+
+
+def site_of(path: str) -> str:
+    """The site an audited file belongs to: the name of the folder holding it (`pages/maliweb/a.txt` -> maliweb)."""
+    return PurePath(path).parent.name or "/"
+
+
+def store_url(url: str) -> str:
+    """The URL SQLAlchemy is given: a bare `postgresql://` uses psycopg 3 (the driver the
+    `[postgres]` extra installs) unless psycopg2 is installed; anything else is passed as is."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"--db {url!r} is not a database URL; e.g. sqlite:///audit.sqlite or "
+                         "postgresql://user@host/moderation") from None
+    if parsed.drivername == "postgresql":
+        import importlib.util
+        if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg") is not None:
+            return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def open_store(url: str, upgrade: bool = True) -> Engine:
+    """The engine of a store, its schema brought to the latest revision (created when empty).
+
+    SQLite gets WAL and foreign keys (fast, crash-safe commits). A URL whose
+    driver is not installed, or a server that cannot be reached, is an
+    InputError saying so.
+    """
+    try:
+        engine = create_engine(store_url(url))
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise InputError(f"--db {url!r}: {exc}; for PostgreSQL install the driver: "
+                         "pip install 'moderation[postgres]'") from None
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -94,9 +177,66 @@ def open_store(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-    metadata.create_all(engine)
+    if upgrade:
+        try:
+            migrate(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise InputError(f"cannot open the store {engine.url.render_as_string(hide_password=True)}: "
+                             f"{str(exc.orig).strip().splitlines()[0]}") from None
     return engine
+
+
+#: Revision of the schema 0.2.0 wrote with create_all, before migrations: a store with tables but no
+#: alembic_version table is at this revision.
+BASELINE_REVISION = "0001"
+#: Any number, the same in every process: PostgreSQL's advisory lock that serialises migrations.
+_MIGRATION_LOCK = 7_413_021
+
+
+def _alembic_config(conn: Connection):
+    """Alembic's configuration for this package's migrations, migrating `conn` (see migrations/env.py)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def schema_revision(conn: Connection) -> str | None:
+    """The store's Alembic revision; BASELINE_REVISION for a 0.2.0 store, None for an empty database."""
+    tables = set(inspect(conn).get_table_names())
+    if "alembic_version" in tables:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return BASELINE_REVISION if "runs" in tables else None
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the latest revision in one transaction (PostgreSQL and SQLite roll DDL back,
+    so a failed upgrade leaves the store as it was); concurrent openers wait for each other."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        cfg = _alembic_config(conn)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        if schema_revision(conn) == head:
+            return
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")   # the write lock now, not at the first DDL
+        cfg = _alembic_config(conn)
+        revision = schema_revision(conn)
+        if revision == head:
+            return
+        if revision == BASELINE_REVISION and "alembic_version" not in inspect(conn).get_table_names():
+            command.stamp(cfg, BASELINE_REVISION)
+        command.upgrade(cfg, "head")
 
 
 def start_run(conn: Connection, model_version: str, args: Mapping[str, Any]) -> int:
@@ -130,7 +270,7 @@ def add_input(conn: Connection, run_id: int, key: Mapping[str, str], kind: str, 
         conn.execute(delete(run_inputs).where(run_inputs.c.input_id == old["id"]))
         conn.execute(delete(inputs).where(inputs.c.id == old["id"]))
     return conn.execute(insert(inputs).values(run_id=run_id, kind=kind, status=status, error=error,
-                                              **key)).inserted_primary_key[0]
+                                              site=site_of(key["path"]), **key)).inserted_primary_key[0]
 
 
 _INSERT_KEYS = ("input_id", *COMMENT_FIELDS, *LABELS, "flagged", "model_version")
@@ -158,6 +298,22 @@ def add_comments(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     else:
         params = [{k: r[k] for k in _INSERT_KEYS} for r in rows]
     conn.exec_driver_sql(str(compiled), params)
+
+
+def add_service_comments(conn: Connection, run_id: int, site: str, model_version: str,
+                         rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Store comments scored over HTTP as one done input (kind "api", path "api:<site>") of the service's run,
+    in one transaction; returns their ids in order, for decisions to name."""
+    import secrets
+
+    with conn.begin():
+        input_id = conn.execute(insert(inputs).values(
+            path=f"api:{site}", sha256=secrets.token_hex(32), model_version=model_version, options="api",
+            kind="api", status="done", n_comments=len(rows), run_id=run_id, site=site)).inserted_primary_key[0]
+        link_input(conn, run_id, input_id, input_id)
+        add_comments(conn, [{**r, "input_id": input_id} for r in rows])
+        return list(conn.execute(select(comments.c.id).where(comments.c.input_id == input_id)
+                                 .order_by(comments.c.position)).scalars())
 
 
 def mark_done(conn: Connection, input_id: int, n_comments: int) -> None:

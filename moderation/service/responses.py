@@ -33,6 +33,15 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Fas
     return FastJSON({"detail": issues}, status_code=422)
 
 
+async def store_unavailable(request: Request, exc: Exception) -> FastJSON:
+    """503 when the store's database cannot be reached or is locked: the request was not recorded, retry it."""
+    import logging
+
+    logging.getLogger("moderation.api").warning("store unavailable on %s: %s", request.url.path, exc)
+    return FastJSON({"detail": "the store is unavailable right now; nothing was recorded, retry the request"},
+                    status_code=503, headers={"Retry-After": "1"})
+
+
 #: Error responses every /v1 endpoint documents in the OpenAPI schema.
 ERRORS = {status: {"model": ErrorOut, "description": text} for status, text in (
     (400, "the body could not be read (not UTF-8)"),

@@ -6,15 +6,19 @@ Each handler reads the loaded model and the settings from ``request.app.state.se
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from ..audit import store
 from ..labels import LABEL_DESCRIPTIONS
 from ..scoring import Moderator, Verdict
 from ..segment import SegmentResult, segment_page
+from ..thresholds import SiteThresholds
 from .auth import key_digests, require_key
 from .responses import ERRORS, FastJSON
 from .schemas import (ErrorOut, Health, ModelInfo, ModeratePageResponse, PageRequest, ScoreRequest, ScoreResponse,
@@ -25,26 +29,44 @@ from .settings import Settings
 #: (no thread hop, lower latency); bigger ones go to the thread pool so they cannot stall
 #: other requests. Page endpoints always use the thread pool.
 INLINE_CHARS = 20_000
+#: Longest comment id the store keeps (comments.ext_id).
+MAX_STORED_ID = 255
 
 
 @dataclass
 class Service:
-    """What the handlers share: the loaded model, the settings, and values computed once from them."""
+    """What the handlers share: the loaded model, the settings, the thresholds in force, the store (when the
+    service records scored comments and decisions), and values computed once from them."""
 
     moderator: Moderator
     settings: Settings
+    thresholds: SiteThresholds | None = None     # None: the model's
+    store: Engine | None = None
     key_digests: list[tuple[bytes, str]] = field(init=False)
     model_info: dict[str, Any] = field(init=False)
+    _run_id: int | None = field(init=False, default=None)
+    _run_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         m, manifest = self.moderator, self.moderator.manifest
+        self.thresholds = self.thresholds or SiteThresholds(dict(m.thresholds))
         self.key_digests = key_digests(self.settings.api_keys)
         self.model_info = {
             "name": str(manifest.get("name", "")), "version": m.version, "sha256": str(manifest.get("sha256", "")),
             "sklearn_version": manifest.get("sklearn_version"), "labels": list(m.labels),
             "label_descriptions": {lab: LABEL_DESCRIPTIONS.get(lab, "") for lab in m.labels},
-            "thresholds": m.thresholds, "metrics": manifest.get("metrics", {}),
+            "thresholds": self.thresholds.default, "metrics": manifest.get("metrics", {}),
         }
+
+
+    def run_id(self) -> int:
+        """The store run this process files scored comments under, started at its first scored comment."""
+        with self._run_lock:
+            if self._run_id is None:
+                with self.store.connect() as conn:
+                    self._run_id = store.start_run(conn, self.moderator.version,
+                                                   {"service": True, "thresholds": self.thresholds.to_dict()})
+            return self._run_id
 
 
 def service(request: Request) -> Service:
@@ -97,6 +119,9 @@ async def score(body: ScoreRequest, request: Request) -> FastJSON:
         if len(text) > limits.max_chars:
             raise HTTPException(422, f"comment {i} (id {ident!r}) has {len(text)} characters; the limit "
                                      f"is {limits.max_chars} (MODERATION_MAX_CHARS)")
+        if svc.store is not None and len(ident) > MAX_STORED_ID:
+            raise HTTPException(422, f"comment {i}: its id has {len(ident)} characters; the store keeps ids of "
+                                     f"at most {MAX_STORED_ID}")
         ids.append(ident)
         texts.append(clean(text))
     size = sum(map(len, texts))
@@ -107,12 +132,28 @@ async def score(body: ScoreRequest, request: Request) -> FastJSON:
     if limits.log_text:
         request.state.texts = texts
     judge = svc.moderator.verdicts
-    if size <= INLINE_CHARS and not body.explain:
-        verdicts = judge(texts)
+    thresholds = svc.thresholds.for_site(body.site)
+    if size <= INLINE_CHARS and not body.explain and svc.store is None:
+        verdicts = judge(texts, thresholds)
     else:
-        verdicts = await run_in_threadpool(judge, texts, None, body.explain)
-    return FastJSON({"model_version": svc.moderator.version,
-                     "results": [{"id": ident, **v.to_dict()} for ident, v in zip(ids, verdicts)]})
+        verdicts = await run_in_threadpool(judge, texts, thresholds, body.explain)
+    results = [{"id": ident, **v.to_dict()} for ident, v in zip(ids, verdicts)]
+    if svc.store is not None and texts:
+        stored = await run_in_threadpool(_record_scored, svc, store.storable(body.site or "api"), ids, texts,
+                                         verdicts)
+        for result, comment_id in zip(results, stored):
+            result["comment_id"] = comment_id
+    return FastJSON({"model_version": svc.moderator.version, "results": results})
+
+
+def _record_scored(svc: Service, site: str, ids: list[str], texts: list[str], verdicts: list[Verdict]) -> list[int]:
+    """File scored comments in the store (acknowledged only once committed); returns their store ids."""
+    version = svc.moderator.version
+    rows = [{"position": i, "ext_id": store.storable(ident), "text": store.storable(text), "line_first": None, "line_last": None, "dom_path": None,
+             "author": None, "date": None, "url": None, **v.scores, "flagged": v.flagged, "model_version": version}
+            for i, (ident, text, v) in enumerate(zip(ids, texts, verdicts))]
+    with svc.store.connect() as conn:
+        return store.add_service_comments(conn, svc.run_id(), site, version, rows)
 
 
 def segment(body: PageRequest, request: Request) -> FastJSON:
@@ -131,7 +172,7 @@ def moderate_page(body: PageRequest, request: Request) -> FastJSON:
                                  "(MODERATION_MAX_COMMENTS): use /v1/segment, then /v1/score in batches")
     if svc.settings.log_text:
         request.state.texts = texts
-    verdicts: list[Verdict] = svc.moderator.verdicts(texts)
+    verdicts: list[Verdict] = svc.moderator.verdicts(texts, svc.thresholds.for_site(None))
     summary = {"comments": len(texts), "flagged": sum(v.flagged for v in verdicts),
                "labels": {lab: sum(lab in v.labels for v in verdicts) for lab in svc.moderator.labels}}
     return FastJSON({"model_version": svc.moderator.version, "format": result.format,

@@ -5,6 +5,10 @@ With ``--workers N`` the parent binds the socket and starts N worker processes
 verified model file and serving the same socket; the parent restarts a worker
 that dies and stops them all on SIGINT/SIGTERM. Settings travel to the workers
 as arguments, never through the environment.
+
+With a store (``--store URL``, or ``moderation review --db URL``) the parent
+opens it once, which brings its schema up to date, before any worker starts;
+each worker then opens its own connections.
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ import sys
 import time
 from typing import Any
 
+from ..audit import store as audit_store
 from ..scoring import Moderator, ModelError
+from ..thresholds import SiteThresholds, load_thresholds
 from .app import create_app
 from .settings import Settings, key_id
 
@@ -49,13 +55,19 @@ def log_config() -> dict:
     return config
 
 
-def main(args) -> int:
-    """Load and verify the model (fail fast with a message), then serve until interrupted."""
+def main(args, command: str = "serve") -> int:
+    """Load and verify the model, the thresholds file and the store (fail fast with a message), then serve
+    until interrupted."""
+    store_url = getattr(args, "store", None)
     try:
         settings = Settings.from_env(**({"log_text": True} if getattr(args, "log_text", False) else {}))
         moderator = Moderator.load(args.model)
-    except (ModelError, ValueError) as exc:
-        print(f"moderation serve: error: {exc}", file=sys.stderr)
+        thresholds = (load_thresholds(args.thresholds, moderator.thresholds, moderator.version)
+                      if getattr(args, "thresholds", None) else SiteThresholds(dict(moderator.thresholds)))
+        if store_url:
+            audit_store.open_store(store_url).dispose()      # migrate once, before any worker
+    except (ModelError, ValueError) as exc:      # InputError is a ValueError
+        print(f"moderation {command}: error: {exc}", file=sys.stderr)
         return 2
     host = args.host or "127.0.0.1"
     if settings.api_keys:
@@ -67,21 +79,27 @@ def main(args) -> int:
     import uvicorn
 
     options = {"host": host, "port": args.port, "access_log": False, "log_config": log_config()}
+    if store_url:
+        print(f"moderation {command}: review page at http://{host}:{args.port}/review", file=sys.stderr)
     if args.workers <= 1:
-        uvicorn.run(create_app(moderator, settings), **options)
+        engine = audit_store.open_store(store_url, upgrade=False) if store_url else None
+        uvicorn.run(create_app(moderator, settings, engine, thresholds), **options)
         return 0
-    return serve_workers(str(moderator.path), settings, args.workers, options)
+    return serve_workers(str(moderator.path), settings, args.workers, options, store_url, thresholds)
 
 
-def _worker(model_path: str, settings: Settings, options: dict[str, Any], sock: socket.socket) -> None:
-    """One worker process: load the model, build the app, serve the shared socket."""
+def _worker(model_path: str, settings: Settings, options: dict[str, Any], sock: socket.socket,
+            store_url: str | None = None, thresholds: SiteThresholds | None = None) -> None:
+    """One worker process: load the model, open the store, build the app, serve the shared socket."""
     import uvicorn
 
-    app = create_app(Moderator.load(model_path), settings)
+    engine = audit_store.open_store(store_url, upgrade=False) if store_url else None
+    app = create_app(Moderator.load(model_path), settings, engine, thresholds)
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
 
-def serve_workers(model_path: str, settings: Settings, workers: int, options: dict[str, Any]) -> int:
+def serve_workers(model_path: str, settings: Settings, workers: int, options: dict[str, Any],
+                  store_url: str | None = None, thresholds: SiteThresholds | None = None) -> int:
     """Bind once, run ``workers`` processes on the socket, restart crashed ones, stop all on a signal."""
     import uvicorn
 
@@ -90,7 +108,8 @@ def serve_workers(model_path: str, settings: Settings, workers: int, options: di
     stopping = False
 
     def start() -> tuple[multiprocessing.process.BaseProcess, float]:
-        p = ctx.Process(target=_worker, args=(model_path, settings, options, sock), daemon=False)
+        p = ctx.Process(target=_worker, args=(model_path, settings, options, sock, store_url, thresholds),
+                        daemon=False)
         p.start()
         return p, time.monotonic()
 

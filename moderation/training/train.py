@@ -37,12 +37,14 @@ MAX_WEIGHT = 5.0
 
 
 def load_training_data(data_dir: str | Path | None = None, extra: Sequence[str | Path] = (),
-                       use_pack: bool = True) -> pd.DataFrame:
-    """All labelled rows (pack and user files), with `masked` derived and augmentation added."""
+                       use_pack: bool = True, frames: Sequence[pd.DataFrame] = ()) -> pd.DataFrame:
+    """All labelled rows (pack, user files and ready frames such as moderators' decisions), with `masked`
+    derived and augmentation added."""
+    ready = list(frames)
     frames = []
     if use_pack:
         frames.append(load_pack(data_dir))
-    frames += [load_labelled_file(p) for p in extra]
+    frames += [load_labelled_file(p) for p in extra] + ready
     if not frames:
         raise ValueError("no training data: give the data pack (--data) or labelled files")
     return augment(pd.concat(frames, ignore_index=True), seed=SEED)
@@ -73,7 +75,8 @@ def sample_weights(df: pd.DataFrame) -> np.ndarray:
 
     Sources differ wildly in size and label balance (jigsaw is 99% toxic); without
     this the model learns "looks like source X" instead of the label. Weights are
-    capped so a handful of rows cannot dominate.
+    capped so a handful of rows cannot dominate. A `weight` column, where a frame
+    has one (moderators' decisions: --decisions-weight), then multiplies its rows'.
     """
     Y = label_matrix(df)
     W = np.zeros_like(Y)
@@ -87,6 +90,8 @@ def sample_weights(df: pd.DataFrame) -> np.ndarray:
         known = ~np.isnan(Y[:, k])
         if known.any():
             W[known, k] = np.minimum(W[known, k] / W[known, k].mean(), MAX_WEIGHT)
+    if "weight" in df:
+        W *= df["weight"].fillna(1.0).to_numpy(dtype=float)[:, None]
     return W
 
 
@@ -236,11 +241,12 @@ def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | 
 
 
 def train(data_dir: str | Path | None = None, extra: Sequence[str | Path] = (), out: str | Path | None = None,
-          use_pack: bool = True, version: str | None = None, progress=log.info) -> dict:
+          use_pack: bool = True, version: str | None = None, progress=log.info,
+          frames: Sequence[pd.DataFrame] = ()) -> dict:
     """The whole job behind `moderation train` and `scripts/train.py`; returns the manifest."""
     t0 = time.perf_counter()
     progress(f"loading data from {data_dir or DEFAULT_DATA_DIR}" if use_pack else "loading labelled files")
-    df = load_training_data(data_dir, extra, use_pack)
+    df = load_training_data(data_dir, extra, use_pack, frames)
     progress(f"{len(df)} rows ({int((df['augmented'] != '').sum())} augmented) from {df['source'].nunique()} sources")
     result = fit_model(df, progress=progress)
     out = Path(out) if out else shipped_model_path()
