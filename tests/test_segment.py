@@ -51,7 +51,8 @@ def test_result_is_json_ready():
     assert json.loads(json.dumps(data)) == data
     assert data["format"] == "text" and data["has_comment_section"] is True
     first = data["comments"][0]
-    assert first == {"index": 0, "text": first["text"], "lines": [14, 14], "path": None, "author": None, "date": None}
+    assert first == {"index": 0, "text": first["text"], "lines": [14, 14], "path": None, "author": None, "date": None,
+                     "title": None, "quoted": None, "parent": None}
 
 
 # ----------------------------------------------------------------------------- text pages
@@ -259,4 +260,5 @@ def test_multi_megabyte_html_page_runs_in_seconds():
 
 def test_comment_fields():
     c = Comment(0, "Merci", (3, 3))
-    assert c.to_dict() == {"index": 0, "text": "Merci", "lines": [3, 3], "path": None, "author": None, "date": None}
+    assert c.to_dict() == {"index": 0, "text": "Merci", "lines": [3, 3], "path": None, "author": None, "date": None,
+                           "title": None, "quoted": None, "parent": None}

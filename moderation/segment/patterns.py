@@ -59,7 +59,8 @@ ACTION_PART = re.compile(
     r"(?:voir|afficher|masquer|charger) (?:les |plus de |la )?(?:r[ée]ponses?|commentaires?)|voir plus|charger plus|"
     r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
-    r"[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies))$"
+    r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
+    r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies))$"
 )
 FURNITURE_SHORT = re.compile(
     r"^(?:partage[rz]?(?: (?:sur|cet article|l'article))?|share(?: this)?|tweet(?:er)?|imprimer|print|envoyer(?: par e-?mail)?|"
@@ -88,12 +89,17 @@ CALL_TO_ACTION = re.compile(
 COOKIE_CONTEXT = re.compile(r"consent|navigation|donn[ée]es|partenaires|publicit|appareil|param[èe]tr|traceurs|"
                              r"exp[ée]rience|accepte|audience|utilis|notre site|ce site|our site|website")
 MENU_SEP = re.compile(r"\s[|•·»›/]\s")
+DELETED = re.compile(       # a placeholder left where a moderator removed a comment: not a comment
+    r"^(?:ce |cette |this |le |la )?(?:commentaire|comment|message|post|r[ée]ponse|contribution)\s+(?:a [ée]t[ée] |"
+    r"est |was |has been |is )?(?:supprim[ée]e?|deleted|removed|masqu[ée]e?|retir[ée]e?|censur[ée]e?)\b.{0,60}$",
+    re.I,
+)
 SAYS = re.compile(
     r"^(?P<name>[^.!?]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)\s*:\s*(?P<rest>.*)$",
     re.I,
 )
 POSTED_BY = re.compile(
-    r"^(?:post[ée]|publi[ée]|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse)?\s*(?:par|de|by)\s+"
+    r"^(?:post[ée]|publi[ée]|soumis|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse)?\s*(?:par|de|by)\s*:?\s+"
     r"(?P<name>.+?)\s+(?:le|on|il y a|»)\s+(?P<rest>.+)$",
     re.I,
 )
@@ -168,9 +174,9 @@ SKIP_ZONE_TAGS = frozenset({"nav", "aside"})
 BLOCK_TAGS = frozenset("p div br li ul ol blockquote h1 h2 h3 h4 h5 h6 section article header footer tr table "
                         "pre dd dt dl figure figcaption main form hr address".split())
 CWORD = r"(?:comments?|commentaires?|r[ée]actions?|disqus)"
-ITEM_TOKEN = re.compile(
-    r"^(?:li-|div-)?(?:comment|commentaire|reaction|réaction)(?:[-_]?(?:item|entry|single|node|box|bloc|block|card|"
-    r"row|wrap|\d+))?$"
+ITEM_TOKEN = re.compile(                                   # "comment", "li-comment", vendor "wpd-comment", "coral-comment"
+    r"^(?:(?!(?:add|new|post|no|leave|write|your|my|count|total|nb|num)[-_])[a-z]{2,6}[-_])?(?:li-|div-)?"
+    r"(?:comment|commentaire|reaction|réaction|cmt)(?:[-_]?(?:item|entry|single|node|box|bloc|block|card|row|wrap|\d+))?$"
 )
 ITEM_ID = re.compile(r"^(?:li-|div-)?(?:comment|commentaire|reaction|réaction)[-_]?\d+$")
 PREFIX = r"^(?:(?:comments?|commentaires?|r[ée]actions?|post|reply|entry)[-_]?)?"
@@ -192,7 +198,3 @@ TOKEN_ROLES = (
                              r"zone|block|bloc|thread|holder|box|liste))?$|^commentlist$|^disqus_thread$|"
                              r"^(?:post-list|replies|children|reponses|réponses)$")),
 )
-ITEMPROP_ROLES = {"author": "author", "creator": "author", "name": "author", "datecreated": "date",
-                   "datepublished": "date", "text": "body", "commenttext": "body"}
-SKIP_ROLES = frozenset({"skip", "skipzone", "nested", "form", "action", "author", "date", "avatar", "meta", "heading"})
-STRIP_SAYS = re.compile(r"\s*(?:dit|a dit|a [ée]crit|says|said|wrote)\s*:?\s*$|\s*:\s*$", re.I)

@@ -1,0 +1,293 @@
+"""Find the comment records of an HTML page, structure first, and who replies to whom.
+
+In order of trust: typed data (schema.org ``Comment`` in microdata, ``sioct:Comment`` in
+RDFa), then comment-system markup (class/id words such as ``comment``, ``commentaire``,
+``reaction``, with vendor prefixes), then, for any other template, repeated sibling
+records in the way of MDR/DEPTA: sibling elements (or pairs of adjacent siblings, such as
+``<dt>``/``<dd>`` or two table rows) that share one tag-and-class signature and each hold a
+short name, a date or a reply link, and a body of prose. Replies are records nested in
+another record, or placed in the container right after it (Drupal's ``div.indented``).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .fields import Fields, clean_name, read_record, text_of
+from .lines import author_meta, fold_line, is_date, is_name, is_pseudo, line_kind
+from .markup import is_typed_comment, role
+from .patterns import DELETED, HEADING, SKIP_TAGS, SKIP_ZONE_TAGS
+
+_VARYING_CLASS = re.compile(   # classes that differ between records of one template: ids, parity, depth, state
+    r"(?:^|[-_])[a-z]{0,2}\d+$|^(?:odd|even|alt|first|last|active|new|unread|read|hidden|selected|open|"
+    r"collapsed|expanded|highlight(?:ed)?|bypostauthor|byuser|parent|has-children|deleted)$|"
+    r"(?:^|[-_])(?:odd|even|alt|depth|level|thread|guest|user|author|by|reply|child|children)(?:[-_]|$)")
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+
+
+@dataclass
+class Record:
+    """One comment found on the page: its element(s) and what they say."""
+
+    elements: list[etree._Element]
+    fields: Fields
+    parent: int | None = None
+    anchor: etree._Element | None = None     # outermost element standing for it (a wrapper such as WordPress's li)
+
+
+@dataclass
+class Markup:
+    """What a first pass over the page saw: typed comments, comment-markup items and containers, a comment form."""
+
+    typed: list[etree._Element] = field(default_factory=list)
+    items: list[etree._Element] = field(default_factory=list)
+    containers: list[etree._Element] = field(default_factory=list)
+    section: bool = False
+
+
+def scan(root: etree._Element) -> Markup:
+    """Typed comments, comment items, outermost comment containers (document order), and comment-form evidence."""
+    found = Markup()
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        el, in_thread = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        if is_typed_comment(el):
+            found.typed.append(el)
+        r = role(el, in_thread)
+        if r in ("skip", "skipzone") or (el.tag == "header" and not in_thread):
+            continue
+        if r == "form":
+            words = f"{el.get('class', '')} {el.get('id', '')} {el.get('action', '')}".lower()
+            found.section = found.section or bool(re.search(r"comment|r[ée]action|respond|reply", words))
+            continue
+        if r == "item":
+            found.items.append(el)
+        elif r == "container" and not in_thread:
+            found.containers.append(el)
+        elif el.tag in _HEADINGS and HEADING.match(fold_line(text_of(el))):
+            found.section = True
+        stack.extend((child, in_thread or r in ("item", "container")) for child in reversed(el))
+    found.section = found.section or bool(found.items) or bool(found.typed)
+    return found
+
+
+def signature(el: etree._Element) -> str:
+    """Tag and stable classes: what sibling records of one template share (odd/even, ids and depths left out)."""
+    classes = sorted(c for c in (el.get("class") or "").split() if not _VARYING_CLASS.search(c.lower()))
+    return el.tag + "." + ".".join(classes)
+
+
+def _evidence(elements: list[etree._Element], exclude: set[etree._Element]) -> tuple[bool, bool, bool, bool]:
+    """(author, date, action, body) evidence in a candidate record, from its text pieces and markup."""
+    author = date = action = body = False
+    stack = list(reversed(elements))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or el.tag in SKIP_ZONE_TAGS or el.tag == "form":
+            continue
+        if el in exclude:
+            continue
+        if el.get("datetime"):
+            date = True
+        r = role(el, True)
+        if r == "author" and text_of(el):
+            author = True
+        for text, linked in ((el.text, el.tag == "a"), (el.tail if el not in elements else None,
+                                                          el.getparent() is not None and el.getparent().tag == "a")):
+            piece = " ".join((text or "").split())
+            if len(piece) < 2:
+                continue
+            kind = _piece_kind(piece, linked)
+            author = author or kind in ("author", "meta")
+            date = date or kind in ("date", "meta")
+            action = action or kind == "action"
+            body = body or kind == "body"
+        stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))
+    return author, date, action, body
+
+
+def _piece_kind(piece: str, linked: bool) -> str | None:
+    """What one text piece of a candidate record shows: author, date, meta (both), action, body or nothing."""
+    if is_date(piece):
+        return "date"
+    name = clean_name(piece)
+    if name and len(name) <= 40 and (is_name(name) or is_pseudo(name, explicit=name != piece)):
+        return "action" if line_kind(name)[0] == "action" else "author"
+    kind = line_kind(piece)[0]
+    if kind in ("author", "action"):
+        return "meta" if kind == "author" else kind
+    if name and author_meta(name):
+        return "meta"
+    if len(piece.split()) >= 3 and not linked and kind in ("prose", "quote", "link"):
+        return "body"
+    return None
+
+
+def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
+    """Records of a template without comment markup: repeated sibling elements (or sibling pairs) with meta + body."""
+    groups: dict[tuple[str, ...], list[list[etree._Element]]] = {}
+    lone: dict[str, list[list[etree._Element]]] = {}
+    for parent in root.iter():
+        if not isinstance(parent.tag, str) or parent.tag in SKIP_TAGS or parent.tag in SKIP_ZONE_TAGS:
+            continue
+        kids = [c for c in parent if isinstance(c.tag, str) and c.tag not in SKIP_TAGS and c.tag != "br"
+                and (c.text or len(c))]
+        if len(kids) < 2:
+            if kids:
+                lone.setdefault(signature(kids[0]), []).append(kids)
+            continue
+        sigs = [signature(c) for c in kids]
+        counts = Counter(sigs)
+        for c, s in zip(kids, sigs):
+            (groups.setdefault((s,), []) if counts[s] >= 2 else lone.setdefault(s, [])).append([c])
+        for offset in (0, 1):
+            pairs = [(tuple(sigs[i:i + 2]), kids[i:i + 2]) for i in range(offset, len(kids) - 1, 2)]
+            pair_counts = Counter(key for key, _ in pairs)
+            for key, inst in pairs:
+                if pair_counts[key] >= 2:
+                    groups.setdefault(key + ("pair", str(offset)), []).append(inst)
+    best: list[list[etree._Element]] = []
+    for key, instances in groups.items():
+        if len(key) == 1:
+            instances = _with_variants(key[0], groups, lone)
+        tops = {inst[0] for inst in instances}
+        if sum(_valid(inst, tops, strict=True) for inst in instances) < 2:
+            continue
+        valid = [inst for inst in instances if _valid(inst, tops, strict=False)]
+        if len(valid) > len(best) or (len(valid) == len(best) and best and _encloses(valid, best)):
+            best = valid
+    if not best:
+        return best
+    order = {el: i for i, el in enumerate(root.iter())}
+    return sorted(best, key=lambda inst: order[inst[0]])
+
+
+def _with_variants(sig: str, groups: dict[tuple[str, ...], list[list[etree._Element]]],
+                   lone: dict[str, list[list[etree._Element]]]) -> list[list[etree._Element]]:
+    """Instances of a signature plus those of the same tag carrying extra classes (a reply's "comment reply")."""
+    tag, _, classes = sig.partition(".")
+    mine = set(filter(None, classes.split(".")))
+    out: list[list[etree._Element]] = []
+    for other, instances in [(k[0], v) for k, v in groups.items() if len(k) == 1] + list(lone.items()):
+        otag, _, oclasses = other.partition(".")
+        if other == sig or (mine and otag == tag and mine < set(filter(None, oclasses.split(".")))):
+            out.extend(instances)
+    return out
+
+
+def _valid(inst: list[etree._Element], tops: set[etree._Element], strict: bool) -> bool:
+    """A record holds a name, a body of prose, and a date or a reply link; a pair has its meta before its body.
+
+    ``strict`` establishes a template (two records at least must pass it); once established, a record of
+    it needs only a body and one piece of metadata (an author line such as "Un paysan de Niono").
+    """
+    nested = {d for e in inst for d in e.iterdescendants() if d in tops}
+    if len(inst) == 1:
+        author, date, action, body = _evidence(inst, nested)
+    else:
+        head, tail = _evidence(inst[:1], nested), _evidence(inst[1:], nested)
+        if not tail[3] or not (head[0] or head[1]) or (head[3] and (strict or not head[1])):
+            return False                   # leniently, a dated head line may hold a wordy name
+        author, date, action, body = head[0] or tail[0], head[1] or tail[1], head[2] or tail[2], True
+    if strict:
+        return author and body and (date or action)
+    return body and (author or date or action)
+
+
+def _encloses(outer: list[list[etree._Element]], inner: list[list[etree._Element]]) -> bool:
+    """True when the first record of ``outer`` contains the first record of ``inner`` (prefer the outer template)."""
+    a, b = outer[0][0], inner[0][0]
+    return any(x is a for x in b.iterancestors())
+
+
+def build(root: etree._Element, found: Markup) -> list[Record]:
+    """The comment records of the page, structure first, with parents; [] when none is found."""
+    for candidates in (found.typed, found.items):
+        records = read_records([[el] for el in candidates])
+        if records:
+            return records
+    return read_records(repeated_records(root))
+
+
+def read_records(instances: list[list[etree._Element]]) -> list[Record]:
+    """Fields and parents of candidate records; records without text (wrappers) are dropped."""
+    tops = {inst[0] for inst in instances}
+    owned = {el for inst in instances for el in inst}
+    records: list[Record] = []
+    index: dict[etree._Element, int] = {}
+    wrappers: dict[etree._Element, list[etree._Element]] = {}
+    for inst in instances:
+        nested = {d for e in inst for d in e.iterdescendants() if d in owned}
+        fields = read_record(inst, nested)
+        if fields.text:
+            index[inst[0]] = len(records)
+            records.append(Record(inst, fields))
+        else:
+            wrappers[inst[0]] = inst
+    canonical = {w: next((index[d] for d in w.iterdescendants() if d in index), None) for w in wrappers}
+    for rec in records:
+        rec.anchor = rec.elements[0]
+    for w, c in canonical.items():
+        if c is not None and any(a is w for a in records[c].anchor.iterancestors()):
+            records[c].anchor = w
+    for i, rec in enumerate(records):
+        rec.parent = _structural_parent(rec.elements[0], i, index, canonical, tops)
+        if rec.parent is None and rec.fields.reply_to:
+            want = fold_line(rec.fields.reply_to)
+            rec.parent = next((j for j in range(i - 1, -1, -1)
+                               if records[j].fields.author and fold_line(records[j].fields.author) == want), None)
+    return _drop_topic_opener(_drop_deleted(records))
+
+
+def _drop_deleted(records: list[Record]) -> list[Record]:
+    """Leave out "Ce commentaire a été supprimé." placeholders; their replies then answer nobody on the page."""
+    keep = [i for i, r in enumerate(records) if not DELETED.match(r.fields.text)]
+    if len(keep) == len(records):
+        return records
+    new_index = {old: new for new, old in enumerate(keep)}
+    out = []
+    for i in keep:
+        r = records[i]
+        r.parent = new_index.get(r.parent) if r.parent is not None else None
+        out.append(r)
+    return out
+
+
+def _structural_parent(el: etree._Element, me: int, index: dict[etree._Element, int],
+                       canonical: dict[etree._Element, int | None], tops: set[etree._Element]) -> int | None:
+    """Index of the record this one replies to: an enclosing record, or the record just before its reply container."""
+    for anc in el.iterancestors():
+        if anc in index:
+            return index[anc]
+        if anc in canonical:
+            c = canonical[anc]
+            if c is not None and c != me:
+                return c
+            continue
+        prev = anc.getprevious()
+        while prev is not None and (not isinstance(prev.tag, str) or (prev.tag == "a" and not text_of(prev))):
+            prev = prev.getprevious()
+        if prev is not None and prev in index and prev not in tops - set(index):
+            return index[prev] if index[prev] != me else None
+        if prev is not None and prev in canonical and canonical[prev] not in (None, me):
+            return canonical[prev]
+    return None
+
+
+def _drop_topic_opener(records: list[Record]) -> list[Record]:
+    """A forum thread's first post is the article itself when most later posts answer "Re: <its subject>"."""
+    first = records[0].fields.title if records else None
+    if len(records) < 2 or not first:
+        return records
+    answer = "re: " + fold_line(first)
+    if sum(fold_line(r.fields.title or "") == answer for r in records[1:]) * 2 < len(records) - 1:
+        return records
+    rest = records[1:]
+    for r in rest:
+        r.parent = None if r.parent in (None, 0) else r.parent - 1
+    return rest
