@@ -25,7 +25,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       NOTICES, NOT_IN_NAME, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       IDENTITY_DATE, NAME_PLACE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -102,11 +102,27 @@ def is_date(s: str) -> bool:
     return all(tok.isdigit() or tok in DATE_WORDS for tok in re.findall(r"[^\W\d_]+|\d+", n))
 
 
+def is_identity(s: str) -> bool:
+    """A short signature-like identity: "Kodjo A. (Lomé)", "u*****@gmail.com", "Un paysan de Niono", "#4 Anonyme"."""
+    s = s.strip()
+    if not s or len(s) > 60 or "!" in s or "?" in s or len(s.split()) > 7:
+        return False
+    if re.search(r"(?<![A-Z])[.;:]\s", s + " ") and not re.fullmatch(r"[^\s]+@[^\s]+", s):
+        return False                   # a sentence, not a name ("A." initials are fine)
+    if any(t in AUXILIARIES or t in ("est", "sont", "été") for t in s.lower().split()):
+        return False
+    return bool(LETTER.search(s)) and not s[:1].islower() or "@" in s or s[:1] == "#"
+
+
 def author_meta(s: str) -> tuple[str, str | None] | None:
-    """(author, date) when the line is comment metadata ("Awa dit :", "Moussa - 12/09/2025", "Posté le ... par X")."""
+    """(author, date) when the line is comment metadata ("Awa dit :", "Moussa - 12/09/2025", "Posté le ... par X",
+    "#1 Kodjo A. (Lomé) — 04/09/2024 08:11", "↳ Réponse de Grâce N. à Jean-Bosco M. – 06/01/2025 18:20")."""
     m = SAYS.match(s)
     if m and is_pseudo(m["name"], explicit=True) and (not m["rest"] or is_date(m["rest"])):
         return m["name"].strip(), (m["rest"].strip() or None)
+    m = REPLY_HEADER.match(s)
+    if m and (not m["rest"] or is_date(m["rest"])):
+        return m["name"].strip(), (m["rest"] or "").strip() or None
     m = POSTED_BY.match(s)
     if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
         return m["name"].strip(), m["rest"].strip()
@@ -116,7 +132,24 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     parts = NAME_DATE_SPLIT.split(s, maxsplit=1)
     if len(parts) == 2 and (is_name(parts[0]) or is_pseudo(parts[0])) and is_date(parts[1]):
         return parts[0].strip(), parts[1].strip()
+    m = IDENTITY_DATE.match(s)
+    if m and is_date(m["rest"]) and is_identity(m["name"]):
+        return m["name"].strip(), m["rest"].strip()
     return None
+
+
+def is_signature(s: str) -> bool:
+    """A signature line under a comment: "Ibrahima S., Kayes", "J.-P. N. / Douala", "Un Malien de Kayes"."""
+    if len(s) > 45 or "!" in s or "?" in s or s.rstrip()[-1:] in ".:;" and not re.search(r"\b[A-Z]\.$", s):
+        return False
+    if SIGNED_BY.match(s):
+        return True
+    m = NAME_PLACE.match(s)
+    if not m:
+        return False
+    who, where = m["who"].strip(), m["where"].strip()
+    return (is_name(who) or (is_pseudo(who) and who[:1].isupper())) and \
+        all(t[:1].isupper() or t.lower() in NAME_PARTICLES for t in where.split())
 
 
 @dataclass
@@ -135,7 +168,8 @@ class Unit:
 # Kinds that never become comments, with their weight in the block search.
 _BREAK_WEIGHT = {"furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
                  "form": -1.0, "paywall": -1.0, "byline": -0.3, "heading": 0.0,
-                 "author": 0.3, "date": 0.3, "action": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0}
+                 "author": 0.3, "date": 0.3, "action": 0.3, "signature": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0,
+                 "rule": 0.0, "avatar": 0.0}
 _SECTION_KINDS = {"form", "heading", "paywall"}
 
 
@@ -155,8 +189,13 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
         return "end", None, None
     if len(n) <= 160 and LIST_HEADING.match(n):
         return "list_heading", None, None
-    if words <= 12 and all(ACTION_PART.match(p.strip()) for p in ACTION_SPLIT.split(n) if p.strip()):
-        return "action", None, None
+    if not any(ch.isalnum() for ch in n) and "**" not in n:
+        return "rule", None, None       # "————" separators (a line of stars is a masked comment)
+    if words <= 12:
+        parts = [p.strip() for p in ACTION_SPLIT.split(n) if p.strip()]
+        acts = [bool(ACTION_PART.match(p)) for p in parts]
+        if all(a or is_date(p) for a, p in zip(acts, parts)) and any(acts):
+            return "action", None, None
     if is_date(text):
         return "date", None, text.strip()
     meta = author_meta(text) if len(text) <= 120 and (":" in n or _has_date_anchor(n)) else None
@@ -165,12 +204,14 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     m = BYLINE.match(text)
     if m and is_name(m["name"]):
         return "byline", None, None
-    if (words <= 8 and FURNITURE_SHORT.match(n)) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
+    if (words <= 8 and FURNITURE_SHORT.match(n.rstrip(" ↗→›»↓↑*"))) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
             or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) \
             or (len(MENU_SEP.findall(n)) >= 2 and all(len(p.split()) <= 3 for p in MENU_SEP.split(n))):
         return "furniture", None, None
     if is_name(text):
         return "name", None, None
+    if is_signature(text.strip()):
+        return "signature", None, None
     if QUOTE.match(text):
         return "quote", None, None
     return "prose", None, None
@@ -228,6 +269,9 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
             u.score = _intrinsic(u.text)
     for i, u in enumerate(units):
         nxt = units[i + 1] if i + 1 < len(units) else None
+        if u.kind == "name" and len(u.text) <= 3 and u.text.isupper() and nxt is not None and \
+                nxt.kind in ("name", "author"):
+            u.kind = "avatar"                   # initials drawn in place of a photo ("AM" above "Abdelkerim M.")
         if u.kind in ("name", "prose") and nxt is not None and nxt.kind == "date" and \
                 (u.kind == "name" or is_pseudo(u.text)):
             u.kind, u.author, u.date = "author", u.text.strip(), nxt.date
@@ -302,7 +346,8 @@ def _group_block(units: list[Unit]) -> list[_Group]:
     first = next((i for i, u in enumerate(units) if u.kind in ("prose", "quote", "link")), 0)
     header_style = any(u.kind in ("author", "name", "date") for u in units[:first])
     prose = sum(u.kind == "prose" for u in units)
-    delimiters = sum(u.kind in ("author", "action") or (header_style and u.kind == "name") for u in units)
+    delimiters = sum(u.kind in ("author", "action", "signature", "rule") or (header_style and u.kind == "name")
+                     for u in units)
     delimited = delimiters >= max(2, prose / 4)
     groups: list[_Group] = []
     cur: _Group | None = None
@@ -325,11 +370,16 @@ def _group_block(units: list[Unit]) -> list[_Group]:
         elif k == "date":
             if cur is not None:
                 cur.date = cur.date or u.text
-        elif k == "name":                     # signature after a comment
-            assert cur is not None
+        elif k in ("name", "signature") and cur is not None and not cur.closed:    # signature after a comment
             cur.units.append(u)
             cur.author = cur.author or u.text
             cur.closed = True
+        elif k == "signature":
+            cur, author = None, u.text
+        elif k == "avatar":
+            continue
+        elif k == "rule":
+            cur = None
         elif k == "link" and cur is not None and not cur.closed:
             cur.units.append(u)
         elif k == "quote":

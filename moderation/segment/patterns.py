@@ -14,7 +14,10 @@ LINK = re.compile(r"(?:https?://|www\.)\S+")
 FORM = re.compile(
     r"\b(?:laisse[rz] un commentaire|ajouter un commentaire|[ée]crire un commentaire|poster un commentaire|"
     r"publier (?:un |le |votre )?commentaire|commenter cet article|r[ée]agi(?:r|ssez) [àa] cet article|"
-    r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|"
+    r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|ajoute[rz] (?:un |votre )?commentaire|"
+    r"(?:publier|envoyer|poster) ma r[ée]action|[ée]crire une r[ée]action|j'accepte la charte|charte de mod[ée]ration|"
+    r"commentaires sont (?:publi[ée]s|mod[ée]r[ée]s|soumis|valid[ée]s)|merci de (?:signer|rester courtois)|"
+    r"^(?:texte|message|commentaire|e-?mail|nom|pseudo)\b[^.!?]{0,40}:$|^\[ *[^\]]{0,40}\]$|^\[ \] |"
     r"(?:e-?mail|courriel|messagerie)\W{0,3}(?:ne sera|n'est) (?:pas|jamais) (?:publi|affich)|will not be published|"
     r"^(?:(?:entrez|saisissez|tapez|[ée]crivez|r[ée]digez|indiquez) )?votre (?:commentaire|message|r[ée]action|nom|"
     r"e-?mail|adresse(?: e-?mail)?|pseudo|site(?: web)?)(?: \([^)]*\))?\s*[*:.…]*$|"
@@ -32,9 +35,12 @@ PAYWALL_SECTION = re.compile(
 )
 HEADING = re.compile(
     r"^(?:(?:\d+|un|une|one|aucun|aucune|no)\s+)?(?:commentaires?|r[ée]actions?|comments?|r[ée]ponses?|responses?|"
-    r"r[ée]flexions?|thoughts?|replies|contributions?|avis)(?:\s*\(\d+\))?(?:\s+(?:sur|à|a|to|on|pour)\s+[«“\"].*)?\s*:?$|"
-    r"^(?:vos|les|des|nos) (?:commentaires|r[ée]actions|contributions|avis)(?: des (?:lecteurs|internautes))?(?:\s*\(\d+\))?\s*:?$|"
-    r"^(?:discussion|forum|d[ée]bat|le d[ée]bat|espace commentaires|avis des lecteurs|r[ée]actions des lecteurs)(?:\s*\(\d+\))?\s*:?$"
+    r"r[ée]flexions?|thoughts?|replies|contributions?|avis)(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?"
+    r"(?:\s+(?:sur|à|a|to|on|pour)\s+[«“\"].*)?\s*:?$|"
+    r"^(?:(?:vos|les|des|nos) )?(?:commentaires|r[ée]actions|contributions|avis)(?: des (?:lecteurs|internautes))?"
+    r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$|"
+    r"^(?:discussion|forum|d[ée]bat|le d[ée]bat|espace commentaires|avis des lecteurs|r[ée]actions des lecteurs)"
+    r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$"
 )
 END = re.compile(
     r"^(?:sources?|cr[ée]dits?(?: photos?)?|photos?|auteur|tags?|mots[- ]cl[ée]s|[ée]tiquettes?|cat[ée]gories?|"
@@ -94,18 +100,27 @@ DELETED = re.compile(       # a placeholder left where a moderator removed a com
     r"est |was |has been |is )?(?:supprim[ée]e?|deleted|removed|masqu[ée]e?|retir[ée]e?|censur[ée]e?)\b.{0,60}$",
     re.I,
 )
+REPLY_HEADER = re.compile(
+    r"^[\s↳>→└»-]*r[ée]ponse (?:de|d')\s*(?P<name>[^–—|·]{1,50}?)\s+(?:à|a|to)\s+(?P<to>[^–—|·]{1,50}?)"
+    r"(?:\s+[-–—|·]\s+(?P<rest>.+))?$",
+    re.I,
+)
 SAYS = re.compile(
     r"^(?P<name>[^.!?]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)\s*:\s*(?P<rest>.*)$",
     re.I,
 )
 POSTED_BY = re.compile(
-    r"^(?:post[ée]|publi[ée]|soumis|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse)?\s*(?:par|de|by)\s*:?\s+"
-    r"(?P<name>.+?)\s+(?:le|on|il y a|»)\s+(?P<rest>.+)$",
+    r"^(?:(?:post[ée]|publi[ée]|soumis|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse|r[ée]action|avis)"
+    r"(?: n°\s*\d+)?(?:\s*[-–—|·]\s*|\s+))?(?:par|de|by)\s*:?\s+"
+    r"(?P<name>.+?)(?:\s+[-–—|·])?\s+(?:le|on|il y a|»|[-–—|·])\s+(?P<rest>.+)$",
     re.I,
 )
 DATE_BY = re.compile(
     r"^(?:(?:post[ée]|publi[ée]|[ée]crit|envoy[ée])\s+)?(?:le\s+)?(?P<rest>.+?)\s+(?:par|by)\s+(?P<name>.+)$", re.I
 )
+IDENTITY_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>.{1,60}?)\s+[-–—|·•]\s+(?P<rest>[^-–—|·•]{3,40})$")
+NAME_PLACE = re.compile(r"^(?P<who>[^,/–—]{1,30}?)\s*(?:,|\s/|\s[–—-])\s*(?P<where>[^,/–—]{2,25})$")
+SIGNED_BY = re.compile(r"^(?:[Uu]ne?)\s+(?:[\w'’-]+\s+){0,2}(?:de|du|d'|d’|des)\s*[A-ZÀ-Ý][\w'’ -]{1,25}$")
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
 BYLINE = re.compile(r"^(?:par|by)\s+(?P<name>.+)$", re.I)
 QUOTE = re.compile(r"^(?:[«“\"„‹].{15,}[»”\"›][\s.!?…]*|>.*)$", re.S)
