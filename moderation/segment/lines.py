@@ -25,7 +25,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       IDENTITY_DATE, NAME_PLACE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, NAME_PLACE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -118,8 +118,9 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     """(author, date) when the line is comment metadata ("Awa dit :", "Moussa - 12/09/2025", "Posté le ... par X",
     "#1 Kodjo A. (Lomé) — 04/09/2024 08:11", "↳ Réponse de Grâce N. à Jean-Bosco M. – 06/01/2025 18:20")."""
     m = SAYS.match(s)
-    if m and is_pseudo(m["name"], explicit=True) and (not m["rest"] or is_date(m["rest"])):
-        return m["name"].strip(), (m["rest"].strip() or None)
+    when = m and (m["rest"] if m["rest"] is not None else m["when"])
+    if m and is_pseudo(m["name"], explicit=True) and (not when or is_date(when)):
+        return m["name"].strip(), (when.strip() if when else None)
     m = REPLY_HEADER.match(s)
     if m and (not m["rest"] or is_date(m["rest"])):
         return m["name"].strip(), (m["rest"] or "").strip() or None
@@ -183,7 +184,7 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
         return "heading", None, None
     if len(n) <= 250 and "!" not in n and ("abonn" in n or "subscri" in n) and PAYWALL_SECTION.search(n):
         return "paywall", None, None
-    if (len(n) <= 100 or (len(n) <= 250 and "comment" in n)) and FORM.search(n):
+    if (len(n) <= 100 or (len(n) <= 250 and "comment" in n)) and (FORM.search(n) or FORM.search(n.lstrip("😀🙂😊 "))):
         return "form", None, None
     if END.match(n):
         return "end", None, None
@@ -192,19 +193,21 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     if not any(ch.isalnum() for ch in n) and "**" not in n:
         return "rule", None, None       # "————" separators (a line of stars is a masked comment)
     if words <= 12:
-        parts = [p.strip() for p in ACTION_SPLIT.split(n) if p.strip()]
+        parts = [fold_line(p) for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
         acts = [bool(ACTION_PART.match(p)) for p in parts]
         if all(a or is_date(p) for a, p in zip(acts, parts)) and any(acts):
             return "action", None, None
     if is_date(text):
         return "date", None, text.strip()
+    if BYLINE_DATED.match(n) or DATELINE.match(n):
+        return "byline", None, None     # the article's "Par X | Publié le …" or "Libreville, le 12 novembre 2024"
     meta = author_meta(text) if len(text) <= 120 and (":" in n or _has_date_anchor(n)) else None
     if meta:
         return "author", meta[0], meta[1]
     m = BYLINE.match(text)
     if m and is_name(m["name"]):
         return "byline", None, None
-    if (words <= 8 and FURNITURE_SHORT.match(n.rstrip(" ↗→›»↓↑*"))) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
+    if (words <= 8 and FURNITURE_SHORT.match(n.rstrip(" ↗→›»↓↑*"))) or SUBMIT.search(n) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
             or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) \
             or (len(MENU_SEP.findall(n)) >= 2 and all(len(p.split()) <= 3 for p in MENU_SEP.split(n))):
         return "furniture", None, None
@@ -289,7 +292,11 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
             j += 1
             if j < len(units) and blank_before[j]:
                 break
+    for i, u in enumerate(units):
+        if u.kind == "form" and any("newsletter" in fold_line(units[j].text) for j in range(max(0, i - 2), i)):
+            u.kind = "furniture"                # "Votre adresse e-mail" under "NEWSLETTER" is not a comment form
     kinds = [u.kind for u in units]
+    in_record = _after_header(kinds)
     anchor = next((i for i, k in enumerate(kinds) if k == "end"), None)
     if anchor is None:
         anchor = next((i for i, k in enumerate(kinds) if k in _SECTION_KINDS), None)
@@ -302,13 +309,35 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
             u.score += -1.2 if i < anchor else (0.5 if kinds[anchor] == "end" else 0.0)
         if last_heading is not None and i > last_heading:
             u.score += 1.2
-        prev = kinds[i - 1] if i else None
-        if prev in ("author", "action") or (prev == "date" and i >= 2 and kinds[i - 2] in ("author", "name")) \
-                or (i + 1 < len(kinds) and kinds[i + 1] == "action"):
+        if in_record[i]:
+            u.score += _RECORD_BOOST
+        elif i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"):
             u.score += 0.8
 
 
 _CONTINUE_SCORE = -1.0     # a neutral line right after the thread still belongs to it
+_RECORD_BOOST = 1.5        # prose under a comment header ("X a écrit :", "Awa — 12/03/2025") is that comment
+
+
+def _after_header(kinds: list[str]) -> list[bool]:
+    """Prose lines that follow a comment header (author line, or name then date) without a break in between.
+
+    Only on pages with two headers at least: a lone dated line is more often the article's own.
+    """
+    out = [False] * len(kinds)
+    if sum(k == "author" for k in kinds) < 2:
+        return out
+    open_record = False
+    for i, k in enumerate(kinds):
+        if k == "author" or (k == "date" and i and kinds[i - 1] in ("author", "name")) or \
+                (k == "action" and open_record is False and i and kinds[i - 1] == "prose"):
+            open_record = k != "action"
+            continue
+        if k in ("prose", "quote", "link"):
+            out[i] = open_record
+        elif k not in ("avatar", "name", "date"):
+            open_record = False
+    return out
 
 
 def _best_block(units: list[Unit], min_total: float = 1.0) -> tuple[int, int] | None:
@@ -331,6 +360,17 @@ def _best_block(units: list[Unit], min_total: float = 1.0) -> tuple[int, int] | 
                                    units[hi + 1].score > _CONTINUE_SCORE)):
         hi += 1                               # a thread runs on until a clear break
     return lo, hi
+
+
+def _from_heading(units: list[Unit], span: tuple[int, int]) -> tuple[int, int]:
+    """Start the thread right under its heading ("7 COMMENTAIRES") when only prose lies between the two."""
+    lo, hi = span
+    j = lo - 1
+    while j >= 0 and units[j].kind in ("prose", "quote"):
+        j -= 1
+    if 0 <= j < lo - 1 and units[j].kind == "heading":
+        return j + 1, hi
+    return span
 
 
 @dataclass
@@ -409,6 +449,7 @@ def segment_units(units: list[Unit], blank_before: list[bool] | None = None) -> 
     span = _best_block(units)
     if span is None:
         return [], section
+    span = _from_heading(units, span)
     groups = _group_block(units[span[0]:span[1] + 1])
     comments = []
     for g in groups:

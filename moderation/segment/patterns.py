@@ -15,8 +15,10 @@ FORM = re.compile(
     r"\b(?:laisse[rz] un commentaire|ajouter un commentaire|[ée]crire un commentaire|poster un commentaire|"
     r"publier (?:un |le |votre )?commentaire|commenter cet article|r[ée]agi(?:r|ssez) [àa] cet article|"
     r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|ajoute[rz] (?:un |votre )?commentaire|"
+    r"ajoute[rz] (?:une |votre )?r[ée]action|"
     r"(?:publier|envoyer|poster) ma r[ée]action|[ée]crire une r[ée]action|j'accepte la charte|charte de mod[ée]ration|"
-    r"commentaires sont (?:publi[ée]s|mod[ée]r[ée]s|soumis|valid[ée]s)|merci de (?:signer|rester courtois)|"
+    r"(?:adresses?|e-?mails?) (?:e-?mail )?(?:sont |est )?(?:masqu|cach)|"
+    r"(?:commentaires|r[ée]actions|messages|contributions) sont (?:publi[ée]e?s|mod[ée]r[ée]e?s|soumise?s|valid[ée]e?s)|merci de (?:signer|rester courtois)|"
     r"^(?:texte|message|commentaire|e-?mail|nom|pseudo)\b[^.!?]{0,40}:$|^\[ *[^\]]{0,40}\]$|^\[ \] |"
     r"(?:e-?mail|courriel|messagerie)\W{0,3}(?:ne sera|n'est) (?:pas|jamais) (?:publi|affich)|will not be published|"
     r"^(?:(?:entrez|saisissez|tapez|[ée]crivez|r[ée]digez|indiquez) )?votre (?:commentaire|message|r[ée]action|nom|"
@@ -27,8 +29,11 @@ FORM = re.compile(
     r"commentaires? (?:sont|est) (?:ferm|d[ée]sactiv)|comments are closed|aucun commentaire|"
     r"soyez le premier [àa] (?:commenter|r[ée]agir)|be the first to comment|pas encore de commentaire|no comments yet|"
     r"^(?:votre )?(?:commentaire|message|r[ée]action|nom|name|e-?mail|site(?: web)?|website|pseudo)\s*[*:]\s*\*?$|"
-    r"^(?:envoyer|soumettre|publier|valider)(?: (?:le|mon|votre) commentaire)?$)"
+    r"^(?:\W*\s)?(?:gif\s+)?(?:envoyer|soumettre|publier|valider)(?: (?:le|mon|votre) commentaire)?$)"
 )
+SUBMIT = re.compile(      # calls for op-eds or letters: not a comment section
+    r"(?:envoyez|proposez|soumettez|adressez)[- ](?:nous )?(?:votre|vos) (?:texte|tribune|contribution|opinion|lettre)|"
+    r"^proposer une tribune$|^courrier des lecteurs$")
 PAYWALL_SECTION = re.compile(
     r"(?:contribution|commentaire|comment|r[ée]action|espace d'[ée]change|discussion|r[ée]agir|commenter)[^.!]*\b(?:abonn|subscri)|"
     r"(?:abonn|subscri)[^.!]*\b(?:contribu|comment|r[ée]agir|discussion|[ée]change)"
@@ -62,7 +67,8 @@ LIST_HEADING = re.compile(
 ACTION_PART = re.compile(
     r"^(?:r[ée]pondre|reply|signaler(?: un abus| ce commentaire| le commentaire)?|report|citer|quote|j'aime(?: pas)?|"
     r"like|dislike|modifier|edit|supprimer|delete|permalien|permalink|partager|share|"
-    r"(?:voir|afficher|masquer|charger) (?:les |plus de |la )?(?:r[ée]ponses?|commentaires?)|voir plus|charger plus|"
+    r"(?:voir|afficher|masquer|charger|lire) (?:les |plus de |la |tou(?:te)?s les )?(?:autres )?(?:\d+ )?(?:r[ée]ponses?|commentaires?|r[ée]actions?)"
+    r"(?: \(?\d+\)?)?|voir plus|charger plus|"
     r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
     r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
@@ -74,14 +80,14 @@ FURNITURE_SHORT = re.compile(
     r"rechercher|recherche|search|connexion|se connecter|s'inscrire|inscription|mon compte|d[ée]connexion|"
     r"contact(?:ez-nous)?|[àa] propos|qui sommes-nous|mentions l[ée]gales|politique de confidentialit[ée]|cgu|"
     r"conditions g[ée]n[ée]rales.*|publicit[ée]|espace annonceurs?|annonces?|newsletter|to top|top|haut de page|"
-    r"retour en haut|retour|suivant|pr[ée]c[ée]dent|article (?:suivant|pr[ée]c[ée]dent)|page \d+|voir plus|"
+    r"retour en haut|retour|suivant|pr[ée]c[ée]dent|article (?:suivant|pr[ée]c[ée]dent)|page \d+(?: ?(?:/|sur|of) ?\d+)?|voir plus|"
     r"charger plus|afficher plus|en savoir plus|lire plus|lire la suite|s'abonner|abonnez-vous|je m'abonne|"
-    r"d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
+    r"je m'inscris|trier par.*|sort by.*|class[ée]s? par.*|d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
     r"fermer|close|sponsoris[ée]|advertisement|ajoutez votre titre ici|flash info|en direct|direct|live|"
     r"breaking news|derni[èe]re minute|galerie|vid[ée]os?|photos?|podcasts?|politique|[ée]conomie|soci[ée]t[ée]|"
     r"sports?|culture|international|afrique|monde|sant[ée]|opinions?|actualit[ée]s?|r[ée]gions?|nation|justice|"
     r"s[ée]curit[ée]|[ée]ducation|faits divers|people|technologies?|environnement|diaspora|emploi|tribune|"
-    r"[ée]ditorial|interview|dossiers?|plus)(?:\s*[.…]+)?\s*:?$"
+    r"[ée]ditorial|interview|dossiers?|plus)(?:\s*[.…]+)?\s*[:?]?$"
 )
 NOTICES = ("tous droits réservés", "all rights reserved", "reproduction interdite", "reproduction intégrale", "©",
             "de cet article à lire", "réservé aux abonnés", "réservée aux abonnés", "déjà abonné", "pour lire la suite",
@@ -106,7 +112,8 @@ REPLY_HEADER = re.compile(
     re.I,
 )
 SAYS = re.compile(
-    r"^(?P<name>[^.!?]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)\s*:\s*(?P<rest>.*)$",
+    r"^(?P<name>[^!?:]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)"
+    r"(?:\s*:\s*(?P<rest>.*)|\s+(?:le |on )?(?P<when>.{3,50}?)\s*:)$",
     re.I,
 )
 POSTED_BY = re.compile(
@@ -122,6 +129,8 @@ IDENTITY_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>.{1,60}?)\s+[-–—|·•
 NAME_PLACE = re.compile(r"^(?P<who>[^,/–—]{1,30}?)\s*(?:,|\s/|\s[–—-])\s*(?P<where>[^,/–—]{2,25})$")
 SIGNED_BY = re.compile(r"^(?:[Uu]ne?)\s+(?:[\w'’-]+\s+){0,2}(?:de|du|d'|d’|des)\s*[A-ZÀ-Ý][\w'’ -]{1,25}$")
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
+BYLINE_DATED = re.compile(r"^(?:par|by)\s.{2,60}\b(?:publi[ée]|mis à jour|mise à jour|modifi[ée]|updated|published)\b")
+DATELINE = re.compile(r"^[a-zà-ÿ' -]{2,30}, le \d{1,2}(?:er)? [a-zéû]+ \d{4}\.?$")
 BYLINE = re.compile(r"^(?:par|by)\s+(?P<name>.+)$", re.I)
 QUOTE = re.compile(r"^(?:[«“\"„‹].{15,}[»”\"›][\s.!?…]*|>.*)$", re.S)
 DATE_WORDS = word_list(__package__, "date_words")
