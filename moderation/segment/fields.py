@@ -15,7 +15,7 @@ from typing import Container, Iterable
 
 from lxml import etree
 
-from .lines import author_meta, fold_line, is_date, is_name, is_pseudo, line_kind
+from .lines import author_meta, fold_line, is_action, is_date, is_name, is_pseudo, line_kind
 from .markup import role
 from .patterns import BLOCK_TAGS, SKIP_TAGS, SKIP_ZONE_TAGS
 
@@ -314,15 +314,23 @@ def _clean_body(lines: list[str], author: str | None, date: str | None, reply_to
     for i, line in enumerate(lines):
         if not kept and len(line) <= 2 and i + 1 < len(lines):
             continue                       # avatar initial ("S") drawn as text
-        m = _IN_REPLY_TEXT.match(line)
-        if m and len(line) <= 80:
+        m = _IN_REPLY_TEXT.match(line) if len(line) <= 80 else None
+        if m:
             reply_to = reply_to or clean_name(m["name"])
+            continue
+        if kept:                           # past the header only reply/vote links are left to drop
+            if not (len(line) <= 100 and is_action(line)):
+                kept.append(line)
             continue
         kind, who, when = line_kind(line)
         if kind == "action":
             continue
         if kind == "date" and not kept:
             date = date or line
+            continue
+        if not kept and i + 1 < len(lines) and author is None and kind == "prose" and is_pseudo(line) and \
+                line_kind(lines[i + 1])[0] == "date":
+            author = line                  # "anonyme" above its date
             continue
         if not kept and i + 1 < len(lines) and (kind == "author" or (kind == "name" and author is None)):
             author, date = author or who or line, date or when

@@ -16,6 +16,7 @@ between explicit author/``Répondre`` delimiters.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -92,6 +93,14 @@ def is_pseudo(s: str, explicit: bool = False) -> bool:
         (explicit or not any(t.lower() in COMMON_WORDS for t in toks))
 
 
+def is_action(text: str) -> bool:
+    """A line of reply/vote/report links, counts and dates only ("↑ 14   ↓ 0   Répondre", "il y a 6 h · Signaler")."""
+    parts = [fold_line(p) for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
+    acts = [bool(ACTION_PART.match(p)) for p in parts]
+    return any(acts) and all(a or is_date(p) for a, p in zip(acts, parts))
+
+
+@functools.lru_cache(maxsize=16384)
 def is_date(s: str) -> bool:
     """A line that is only a date/time ("Publié samedi 13 septembre 2025 à 17:07", "il y a 3 heures")."""
     if len(s) > 90:
@@ -192,11 +201,8 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
         return "list_heading", None, None
     if not any(ch.isalnum() for ch in n) and "**" not in n:
         return "rule", None, None       # "————" separators (a line of stars is a masked comment)
-    if words <= 12:
-        parts = [fold_line(p) for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
-        acts = [bool(ACTION_PART.match(p)) for p in parts]
-        if all(a or is_date(p) for a, p in zip(acts, parts)) and any(acts):
-            return "action", None, None
+    if words <= 12 and is_action(text):
+        return "action", None, None
     if is_date(text):
         return "date", None, text.strip()
     if BYLINE_DATED.match(n) or DATELINE.match(n):

@@ -10,6 +10,7 @@ another record, or placed in the container right after it (Drupal's ``div.indent
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -82,35 +83,72 @@ def signature(el: etree._Element) -> str:
     return el.tag + "." + ".".join(classes)
 
 
-def _evidence(elements: list[etree._Element], exclude: set[etree._Element]) -> tuple[bool, bool, bool, bool]:
-    """(author, date, action, body) evidence in a candidate record, from its text pieces and markup."""
-    author = date = action = body = False
-    stack = list(reversed(elements))
-    while stack:
-        el = stack.pop()
-        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or el.tag in SKIP_ZONE_TAGS or el.tag == "form":
-            continue
-        if el in exclude:
-            continue
-        if el.get("datetime"):
-            date = True
-        r = role(el, True)
-        if r == "author" and text_of(el):
-            author = True
-        for text, linked in ((el.text, el.tag == "a"), (el.tail if el not in elements else None,
-                                                          el.getparent() is not None and el.getparent().tag == "a")):
-            piece = " ".join((text or "").split())
-            if len(piece) < 2:
+_AUTHOR, _DATE, _ACTION, _BODY = 1, 2, 4, 8
+_KIND_BITS = {"author": _AUTHOR, "date": _DATE, "meta": _AUTHOR | _DATE, "action": _ACTION, "body": _BODY}
+
+
+class _Evidence:
+    """What each element's own text shows (author, date, action, body bits), computed once per element."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.pieces: dict[etree._Element, int] = {}
+        self._subtree: dict[etree._Element, int] = {}
+        self._own: dict[etree._Element, int] = {}
+        for el in reversed(list(root.iter())):          # children before parents: one pass, no text analysis
+            if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or el.tag in SKIP_ZONE_TAGS or el.tag == "form":
+                self.pieces[el] = 0
                 continue
-            kind = _piece_kind(piece, linked)
-            author = author or kind in ("author", "meta")
-            date = date or kind in ("date", "meta")
-            action = action or kind == "action"
-            body = body or kind == "body"
-        stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))
-    return author, date, action, body
+            n = 1 if el.text and el.text.strip() else 0
+            for child in el:
+                n += self.pieces.get(child, 0) + (1 if child.tail and child.tail.strip() else 0)
+            self.pieces[el] = n
+
+    def subtree(self, top: etree._Element) -> int:
+        """Bits of an element's whole subtree, computed on demand (only candidate records are ever read)."""
+        if top in self._subtree:
+            return self._subtree[top]
+        order = [el for el in top.iter() if self.pieces.get(el, 0) and el not in self._subtree]
+        for el in reversed(order):
+            bits = self.own(el)
+            for child in el:
+                if self.pieces.get(child, 0):
+                    bits |= self._subtree.get(child, 0)
+            self._subtree[el] = bits
+        return self._subtree.get(top, 0)
+
+    def own(self, el: etree._Element) -> int:
+        """Bits of the element's own text, its children's tails, its ``datetime`` and its author markup."""
+        bits = self._own.get(el)
+        if bits is None:
+            bits = _DATE if el.get("datetime") else 0
+            if role(el, True) == "author" and text_of(el):
+                bits |= _AUTHOR
+            for text, linked in [(el.text, el.tag == "a")] + [(c.tail, el.tag == "a") for c in el]:
+                piece = " ".join((text or "").split())
+                if len(piece) >= 2:
+                    bits |= _KIND_BITS.get(_piece_kind(piece, linked), 0)
+            self._own[el] = bits
+        return bits
+
+    def of(self, elements: list[etree._Element], exclude: set[etree._Element]) -> tuple[bool, bool, bool, bool]:
+        """(author, date, action, body) evidence of a candidate record, nested records left out."""
+        if not exclude:
+            bits = 0
+            for el in elements:
+                bits |= self.subtree(el)
+        else:
+            bits = 0
+            stack = list(elements)
+            while stack:
+                el = stack.pop()
+                if el in exclude or not self.subtree(el):
+                    continue
+                bits |= self.own(el)
+                stack.extend(c for c in el if isinstance(c.tag, str))
+        return bool(bits & _AUTHOR), bool(bits & _DATE), bool(bits & _ACTION), bool(bits & _BODY)
 
 
+@functools.lru_cache(maxsize=65536)
 def _piece_kind(piece: str, linked: bool) -> str | None:
     """What one text piece of a candidate record shows: author, date, meta (both), action, body or nothing."""
     if is_date(piece):
@@ -138,10 +176,11 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
         kids = [c for c in parent if isinstance(c.tag, str) and c.tag not in SKIP_TAGS and c.tag != "br"
                 and (c.text or len(c))]
         if len(kids) < 2:
-            if kids:
+            if kids and not signature(kids[0]).endswith("."):
                 lone.setdefault(signature(kids[0]), []).append(kids)
             continue
-        sigs = [signature(c) for c in kids]
+        # a bare tag ("div.") says little: such records are grouped among siblings only, as in MDR
+        sigs = [sig if not sig.endswith(".") else f"{sig}@{id(parent)}" for sig in map(signature, kids)]
         counts = Counter(sigs)
         for c, s in zip(kids, sigs):
             (groups.setdefault((s,), []) if counts[s] >= 2 else lone.setdefault(s, [])).append([c])
@@ -151,14 +190,35 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
             for key, inst in pairs:
                 if pair_counts[key] >= 2:
                     groups.setdefault(key + ("pair", str(offset)), []).append(inst)
+    evidence = _Evidence(root)
+    pieces = evidence.pieces
+    by_tag: dict[str, list[tuple[frozenset[str], str]]] = {}
+    for sig in {k[0] for k in groups if len(k) == 1} | set(lone):
+        tag, _, classes = sig.partition(".")
+        if classes and "@" not in sig:
+            by_tag.setdefault(tag, []).append((frozenset(classes.split(".")), sig))
     best: list[list[etree._Element]] = []
-    for key, instances in groups.items():
+    single: set[str] = set()              # signatures whose elements are records on their own
+    for key, instances in sorted(groups.items(), key=lambda item: len(item[0])):
         if len(key) == 1:
-            instances = _with_variants(key[0], groups, lone)
-        tops = {inst[0] for inst in instances}
-        if sum(_valid(inst, tops, strict=True) for inst in instances) < 2:
+            instances = _with_variants(key[0], groups, lone, by_tag)
+        elif key[0] in single and key[1] in single:
+            continue                       # two records side by side are not one record
+        # a record shows a name and a body: two text pieces at least (three for a header + body pair)
+        instances = [inst for inst in instances if sum(pieces.get(e, 0) for e in inst) >= len(inst) + 1]
+        if len(instances) < 2:
             continue
-        valid = [inst for inst in instances if _valid(inst, tops, strict=False)]
+        tops = {inst[0] for inst in instances}
+        strict = 0
+        for tried, inst in enumerate(instances):
+            strict += _valid(inst, tops, evidence, strict=True)
+            if strict >= 2 or (strict == 0 and tried >= 30):
+                break                      # thirty misses in a row: a list of something else
+        if strict < 2:
+            continue
+        valid = [inst for inst in instances if _valid(inst, tops, evidence, strict=False)]
+        if len(key) == 1:
+            single.add(key[0])
         if len(valid) > len(best) or (len(valid) == len(best) and best and _encloses(valid, best)):
             best = valid
     if not best:
@@ -168,29 +228,32 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
 
 
 def _with_variants(sig: str, groups: dict[tuple[str, ...], list[list[etree._Element]]],
-                   lone: dict[str, list[list[etree._Element]]]) -> list[list[etree._Element]]:
+                   lone: dict[str, list[list[etree._Element]]],
+                   by_tag: dict[str, list[tuple[frozenset[str], str]]]) -> list[list[etree._Element]]:
     """Instances of a signature plus those of the same tag carrying extra classes (a reply's "comment reply")."""
     tag, _, classes = sig.partition(".")
-    mine = set(filter(None, classes.split(".")))
-    out: list[list[etree._Element]] = []
-    for other, instances in [(k[0], v) for k, v in groups.items() if len(k) == 1] + list(lone.items()):
-        otag, _, oclasses = other.partition(".")
-        if other == sig or (mine and otag == tag and mine < set(filter(None, oclasses.split(".")))):
-            out.extend(instances)
-    return out
+    mine = frozenset(filter(None, classes.split(".")))
+    out = list(groups.get((sig,), []))
+    if not mine or "@" in sig:
+        return out
+    for other_classes, other in by_tag.get(tag, ()):
+        if mine < other_classes:
+            out.extend(groups.get((other,), []))
+            out.extend(lone.get(other, []))
+    return out + lone.get(sig, [])
 
 
-def _valid(inst: list[etree._Element], tops: set[etree._Element], strict: bool) -> bool:
+def _valid(inst: list[etree._Element], tops: set[etree._Element], evidence: _Evidence, strict: bool) -> bool:
     """A record holds a name, a body of prose, and a date or a reply link; a pair has its meta before its body.
 
     ``strict`` establishes a template (two records at least must pass it); once established, a record of
     it needs only a body and one piece of metadata (an author line such as "Un paysan de Niono").
     """
-    nested = {d for e in inst for d in e.iterdescendants() if d in tops}
+    nested = {d for e in inst for d in e.iterdescendants() if d in tops} if len(tops) > 1 else set()
     if len(inst) == 1:
-        author, date, action, body = _evidence(inst, nested)
+        author, date, action, body = evidence.of(inst, nested)
     else:
-        head, tail = _evidence(inst[:1], nested), _evidence(inst[1:], nested)
+        head, tail = evidence.of(inst[:1], nested), evidence.of(inst[1:], nested)
         if not tail[3] or not (head[0] or head[1]) or (head[3] and (strict or not head[1])):
             return False                   # leniently, a dated head line may hold a wordy name
         author, date, action, body = head[0] or tail[0], head[1] or tail[1], head[2] or tail[2], True
