@@ -126,6 +126,9 @@ class _Lines:
             self._bylined = True
 
     def br(self) -> None:
+        if not self._every:
+            self._bylined = False
+            return
         body = " ".join("".join(self._body).split())
         every = " ".join("".join(self._every).split())
         if self._bylined and len(body.split()) <= 8:
