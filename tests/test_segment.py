@@ -397,3 +397,26 @@ def test_posted_by_trailers_give_the_author_and_stay_out_of_the_text():
     res = segment_page(_dev_page("tx_dev2_poste_par_trailer_01"))
     assert len(res.comments) == 8
     assert all(c.author and "Posté par" not in c.text for c in res.comments)
+
+
+def test_header_body_footer_sibling_runs_are_one_record_each():
+    items = [("Awa", "Très bon article, merci.", "12 mars 2025 à 10:02"),
+             ("Moussa K.", "Je ne suis pas du tout d'accord.", "12 mars 2025 à 11:40"),
+             ("Anonyme", "Il faut agir maintenant.", "13 mars 2025 à 08:00")]
+    block = "".join(f'<dt class="comment-author">{who} a dit…</dt><dd class="comment-body"><p>{text}</p></dd>'
+                    f'<dd class="comment-footer"><span class="comment-timestamp"><a>{when}</a></span></dd>'
+                    for who, text, when in items)
+    page = ("<html><body><h1>T</h1><p>Le ministre a annoncé jeudi un plan, a indiqué le communiqué.</p>"
+            f'<div id="comments"><h4>3 commentaires :</h4><dl id="comments-block">{block}</dl></div></body></html>')
+    assert [(c.author, c.text, c.date) for c in segment_page(page).comments] == items
+
+
+def test_comments_in_hydration_data_are_read_when_the_markup_has_none():
+    state = {"props": {"pageProps": {"comments": {"items": [
+        {"id": 1, "author": {"name": "Awa K."}, "createdAt": "2025-01-01T10:00:00Z", "body": "Je suis d'accord avec vous.",
+         "replies": [{"id": 2, "author": {"name": "Moussa"}, "body": "Pas moi du tout."}]},
+        {"id": 3, "author": "Ali", "body": "Merci pour l'info."}]}}}}
+    page = ("<html><body><div id='__next'><h1>X</h1><p>Le ministre a parlé jeudi, a indiqué le communiqué.</p></div>"
+            f"<script id='__NEXT_DATA__' type='application/json'>{json.dumps(state)}</script></body></html>")
+    assert [(c.text, c.author, c.parent) for c in segment_page(page).comments] == [
+        ("Je suis d'accord avec vous.", "Awa K.", None), ("Pas moi du tout.", "Moussa", 0), ("Merci pour l'info.", "Ali", None)]

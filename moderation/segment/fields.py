@@ -27,7 +27,7 @@ _META_INNER = frozenset({"author", "date", "action", "avatar", "badge", "heading
 _NAME_NOISE = re.compile(
     r"^\s*(?:(?:post[ée]|publi[ée]|soumis|[ée]crit|envoy[ée]|message|commentaire)\s+)?(?:par|by|de)\s*:?\s+|"
     r"\s*\((?:non v[ée]rifi[ée]|not verified|invit[ée]|guest|visiteur|anonyme|unverified)\)|"
-    r"(?:^|\s+)(?:dit|a dit|a [ée]crit|says|said|wrote)\s*:?\s*$|\s*[:»·|•,-]+\s*$|^\s*[«·|•-]+\s*", re.I)
+    r"(?:^|\s+)(?:dit|a dit|a [ée]crit|says|said|wrote)\s*(?::|…|\.\.\.)?\s*$|\s*[:»·|•,-]+\s*$|^\s*[«·|•-]+\s*", re.I)
 _UNVERIFIED = re.compile(r"\s*\((?:non v[ée]rifi[ée]|not verified|invit[ée]|guest|visiteur|unverified)\)", re.I)
 _QUOTE_HEADER = re.compile(
     r"^(?:.{1,60}\s(?:a [ée]crit|a dit|[ée]crit|wrote|said|dit)\s*:?.{0,40}|(?:citation|quote)(?: de| from)?\b.{0,60}|"
@@ -161,7 +161,7 @@ def _walk(elements: Iterable[etree._Element], nested: Container[etree._Element]
                 if el.tail and el is not top:
                     lines.add(el.tail, ctx)
                 continue
-            r = None if el is top else role(el, True)
+            r = None if el is top and len(elements) == 1 else role(el, True)
             if el is not top and (el in nested or r in ("skip", "form") or el.tag in SKIP_ZONE_TAGS):
                 if el.tag in BLOCK_TAGS or el in nested:
                     lines.br()

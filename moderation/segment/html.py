@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from .comments import Comment, SegmentResult
 from .fields import text_of
-from .jsonld import jsonld_comments
+from .declared import declared_comments
 from .lines import Unit, line_kind, segment_units
 from .markup import SKIP_ROLES, role
 from .patterns import BLOCK_TAGS, SKIP_TAGS
@@ -113,7 +113,7 @@ def segment_html(page: str) -> SegmentResult:
     if not records and found.containers:
         records = read_records([[child] for c in found.containers for child in _container_children(c)])
     if not records:
-        declared = jsonld_comments(root)
+        declared = declared_comments(root)
         if declared:
             comments = [Comment(i, c.fields.text, None, paths(c.script), c.fields.author, c.fields.date, c.fields.title,
                                 None, c.parent) for i, c in enumerate(declared)]

@@ -52,9 +52,11 @@ def class_words(token: str) -> list[str]:
 
 
 def is_typed_comment(el: etree._Element) -> bool:
-    """schema.org Comment (microdata ``itemtype``) or an RDFa ``typeof`` naming a comment."""
+    """schema.org Comment (microdata ``itemtype`` or ``itemprop="comment" itemscope``) or an RDFa ``typeof`` naming one."""
     kind = f"{el.get('itemtype') or ''} {el.get('typeof') or ''}"
-    return bool(kind.strip()) and bool(re.search(r"(?:^|[/:#\s])(?:Comment|UserComments|Answer)\b", kind))
+    if kind.strip() and re.search(r"(?:^|[/:#\s])(?:Comment|UserComments|Answer)\b", kind):
+        return True
+    return el.get("itemscope") is not None and "comment" in (el.get("itemprop") or "").lower().split()
 
 
 def role(el: etree._Element, in_thread: bool) -> str | None:

@@ -184,12 +184,13 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
         counts = Counter(sigs)
         for c, s in zip(kids, sigs):
             (groups.setdefault((s,), []) if counts[s] >= 2 else lone.setdefault(s, [])).append([c])
-        for offset in (0, 1):
-            pairs = [(tuple(sigs[i:i + 2]), kids[i:i + 2]) for i in range(offset, len(kids) - 1, 2)]
-            pair_counts = Counter(key for key, _ in pairs)
-            for key, inst in pairs:
-                if pair_counts[key] >= 2:
-                    groups.setdefault(key + ("pair", str(offset)), []).append(inst)
+        for k in (2, 3):                   # header + body (dt/dd, two table rows), header + body + footer
+            for offset in range(k):
+                runs = [(tuple(sigs[i:i + k]), kids[i:i + k]) for i in range(offset, len(kids) - k + 1, k)]
+                run_counts = Counter(key for key, _ in runs)
+                for key, inst in runs:
+                    if run_counts[key] >= 2:
+                        groups.setdefault(key + ("run", str(offset)), []).append(inst)
     evidence = _Evidence(root)
     pieces = evidence.pieces
     by_tag: dict[str, list[tuple[frozenset[str], str]]] = {}
@@ -202,10 +203,11 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
     for key, instances in sorted(groups.items(), key=lambda item: len(item[0])):
         if len(key) == 1:
             instances = _with_variants(key[0], groups, lone, by_tag)
-        elif key[0] in single and key[1] in single:
-            continue                       # two records side by side are not one record
-        # a record shows a name and a body: two text pieces at least (three for a header + body pair)
-        instances = [inst for inst in instances if sum(pieces.get(e, 0) for e in inst) >= len(inst) + 1]
+        elif all(sig in single for sig in key[:-2]):
+            continue                       # records side by side are not one record
+        # a record shows a name and a body: two text pieces at least, and some text in each of its siblings
+        instances = [inst for inst in instances if sum(pieces.get(e, 0) for e in inst) >= max(2, len(inst))
+                     and all(pieces.get(e, 0) for e in inst)]
         if len(instances) < 2:
             continue
         tops = {inst[0] for inst in instances}
@@ -244,7 +246,7 @@ def _with_variants(sig: str, groups: dict[tuple[str, ...], list[list[etree._Elem
 
 
 def _valid(inst: list[etree._Element], tops: set[etree._Element], evidence: _Evidence, strict: bool) -> bool:
-    """A record holds a name, a body of prose, and a date or a reply link; a pair has its meta before its body.
+    """A record holds a name, a body of prose, and a date or a reply link; a run of siblings has its meta first.
 
     ``strict`` establishes a template (two records at least must pass it); once established, a record of
     it needs only a body and one piece of metadata (an author line such as "Un paysan de Niono").
