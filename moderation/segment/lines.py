@@ -26,7 +26,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, NAME_PLACE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -176,7 +176,7 @@ class Unit:
 
 
 # Kinds that never become comments, with their weight in the block search.
-_BREAK_WEIGHT = {"furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
+_BREAK_WEIGHT = {"dialogue": -2.0, "furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
                  "form": -1.0, "paywall": -1.0, "byline": -0.3, "heading": 0.0,
                  "author": 0.3, "date": 0.3, "action": 0.3, "signature": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0,
                  "rule": 0.0, "avatar": 0.0}
@@ -265,6 +265,20 @@ def _intrinsic(text: str) -> float:
     return score
 
 
+def _mark_dialogue(units: list[Unit]) -> None:
+    """An interview ("Le Soleil : …" / "Ibrahim Moussa : …" taking turns) is article text, not a thread."""
+    inline = [u for u in units if u.kind == "prose" and u.author]
+    counts: dict[str, int] = {}
+    for u in inline:
+        counts[u.author] = counts.get(u.author, 0) + 1
+    speakers = sorted(counts, key=counts.get, reverse=True)[:2]
+    if len(inline) >= 4 and len(speakers) == 2 and min(counts[s] for s in speakers) >= 2 and \
+            sum(counts[s] for s in speakers) >= 0.8 * len(inline):
+        for u in inline:
+            if u.author in speakers:
+                u.kind, u.author = "dialogue", None
+
+
 def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
     """Set each unit's kind and score, using its neighbours (duplicates, teasers, headers, priors)."""
     seen: set[str] = set()
@@ -276,6 +290,11 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
         seen.add(key)
         if u.kind == "prose":
             u.score = _intrinsic(u.text)
+            m = INLINE_AUTHOR.match(u.text)
+            name = m["name"].strip() if m else ""
+            if m and (is_name(name) or is_pseudo(name) or SIGNED_BY.match(name)) and len(m["rest"].split()) >= 3:
+                u.author = m["name"].strip()    # "Mbuyi Kalonji : Chaque saison des pluies…"
+    _mark_dialogue(units)
     for i, u in enumerate(units):
         nxt = units[i + 1] if i + 1 < len(units) else None
         if u.kind == "name" and len(u.text) <= 3 and u.text.isupper() and nxt is not None and \
@@ -301,6 +320,10 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
     for i, u in enumerate(units):
         if u.kind == "form" and any("newsletter" in fold_line(units[j].text) for j in range(max(0, i - 2), i)):
             u.kind = "furniture"                # "Votre adresse e-mail" under "NEWSLETTER" is not a comment form
+    first_section = next((i for i, u in enumerate(units) if u.kind in ("end", "heading", "form", "paywall")), None)
+    for u in units[:first_section]:
+        if u.kind == "author" and BYLINE.match(u.text):
+            u.kind = "byline"                   # "Par X – 2 septembre 2025" above the article
     kinds = [u.kind for u in units]
     in_record = _after_header(kinds)
     anchor = next((i for i, k in enumerate(kinds) if k == "end"), None)
@@ -432,6 +455,11 @@ def _group_block(units: list[Unit]) -> list[_Group]:
             cur = None
             quotes.append(u)
         elif k in ("prose", "link"):
+            if k == "prose" and u.author and INLINE_AUTHOR.match(u.text):
+                cur = _Group([u], u.author, None)       # "Name : text" is one comment on its own
+                groups.append(cur)
+                author = date = None
+                continue
             if cur is not None and delimited and not quotes and not cur.closed:
                 cur.units.append(u)
                 continue
@@ -456,6 +484,8 @@ def segment_units(units: list[Unit], blank_before: list[bool] | None = None) -> 
     if span is None:
         return [], section
     span = _from_heading(units, span)
+    if not _thread_evidence(units, span):
+        return [], section
     groups = _group_block(units[span[0]:span[1] + 1])
     comments = []
     for g in groups:
@@ -464,6 +494,26 @@ def segment_units(units: list[Unit], blank_before: list[bool] | None = None) -> 
         comments.append(Comment(len(comments), "\n".join(u.text for u in g.units), lines, first.path,
                                 g.author, g.date))
     return comments, section or bool(comments)
+
+
+_EVIDENCE_KINDS = frozenset({"heading", "form", "paywall", "author", "action", "signature"})
+
+
+def _thread_evidence(units: list[Unit], span: tuple[int, int]) -> bool:
+    """Whether the page shows a thread around the block: a comment heading, form, header, reply link or signature
+    near it, or an article-end marker before it. Without any, only a page made of short comment-like lines
+    (no article around them) is taken for a thread: a signed column or a reportage in the first person is not."""
+    lo, hi = span
+    near = units[max(0, lo - 10):min(len(units), hi + 6)]
+    if any(u.kind in _EVIDENCE_KINDS for u in near) or any(u.kind == "end" for u in units[:lo]):
+        return True
+    for i, u in enumerate(units[:lo]):       # a byline closing the article ("Par Nouhan Traoré" under it)
+        if u.kind == "byline" and sum(v.kind == "prose" for v in units[:i]) >= 2:
+            return True
+    prose = [u for u in units if u.kind == "prose"]
+    inside = [u for u in units[lo:hi + 1] if u.kind == "prose"]
+    lengths = sorted(len(u.text) for u in inside)
+    return len(inside) >= 0.8 * len(prose) and bool(lengths) and lengths[len(lengths) // 2] <= 200
 
 
 def _blank_flags(units: list[Unit]) -> list[bool]:

@@ -15,7 +15,7 @@ FORM = re.compile(
     r"\b(?:laisse[rz] un commentaire|ajouter un commentaire|[ée]crire un commentaire|poster un commentaire|"
     r"publier (?:un |le |votre )?commentaire|commenter cet article|r[ée]agi(?:r|ssez) [àa] cet article|"
     r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|ajoute[rz] (?:un |votre )?commentaire|"
-    r"ajoute[rz] (?:une |votre )?r[ée]action|"
+    r"ajoute[rz] (?:une |votre )?r[ée]action|laisse[rz] (?:une |votre )?r[ée]action|"
     r"(?:publier|envoyer|poster) ma r[ée]action|[ée]crire une r[ée]action|j'accepte la charte|charte de mod[ée]ration|"
     r"(?:adresses?|e-?mails?) (?:e-?mail )?(?:sont |est )?(?:masqu|cach)|"
     r"(?:commentaires|r[ée]actions|messages|contributions) sont (?:publi[ée]e?s|mod[ée]r[ée]e?s|soumise?s|valid[ée]e?s)|merci de (?:signer|rester courtois)|"
@@ -24,7 +24,7 @@ FORM = re.compile(
     r"^(?:(?:entrez|saisissez|tapez|[ée]crivez|r[ée]digez|indiquez) )?votre (?:commentaire|message|r[ée]action|nom|"
     r"e-?mail|adresse(?: e-?mail)?|pseudo|site(?: web)?)(?: \([^)]*\))?\s*[*:.…]*$|"
     r"champs (?:obligatoires|requis)|required fields are marked|enregistrer mon nom|save my name|"
-    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer)|"
+    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer|r[ée]pondre)|"
     r"logged in to (?:post|comment)|annuler la r[ée]ponse|cancel reply|"
     r"commentaires? (?:sont|est) (?:ferm|d[ée]sactiv)|comments are closed|aucun commentaire|"
     r"soyez le premier [àa] (?:commenter|r[ée]agir)|be the first to comment|pas encore de commentaire|no comments yet|"
@@ -67,8 +67,9 @@ LIST_HEADING = re.compile(
 ACTION_PART = re.compile(
     r"^(?:r[ée]pondre|reply|signaler(?: un abus| ce commentaire| le commentaire)?|report|citer|quote|j'aime(?: pas)?|"
     r"like|dislike|modifier|edit|supprimer|delete|permalien|permalink|partager|share|"
-    r"(?:voir|afficher|masquer|charger|lire) (?:les |plus de |la |tou(?:te)?s les )?(?:autres )?(?:\d+ )?(?:r[ée]ponses?|commentaires?|r[ée]actions?)"
-    r"(?: \(?\d+\)?)?|voir plus|charger plus|"
+    r"(?:voir|afficher|masquer|charger|lire) (?:les |plus de |la |tou(?:te)?s les )?(?:autres )?(?:\d+ )?(?:autres )?(?:r[ée]ponses?|commentaires?|r[ée]actions?)"
+    r"(?: \(?\d+\)?)?(?: de plus| suivants?| pr[ée]c[ée]dents?| plus anciens?| plus r[ée]cents?)?|"
+    r"r[ée]pondre (?:au sujet|[àa] la discussion|[àa] ce sujet)|nouveau sujet|voir plus|charger plus|"
     r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
     r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
@@ -128,6 +129,7 @@ DATE_BY = re.compile(
 IDENTITY_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>.{1,60}?)\s+[-–—|·•]\s+(?P<rest>[^-–—|·•]{3,40})$")
 NAME_PLACE = re.compile(r"^(?P<who>[^,/–—]{1,30}?)\s*(?:,|\s/|\s[–—-])\s*(?P<where>[^,/–—]{2,25})$")
 SIGNED_BY = re.compile(r"^(?:[Uu]ne?)\s+(?:[\w'’-]+\s+){0,2}(?:de|du|d'|d’|des)\s*[A-ZÀ-Ý][\w'’ -]{1,25}$")
+INLINE_AUTHOR = re.compile(r"^(?P<name>[^:!?«»\"]{2,40}?)\s?:\s+(?P<rest>\S.{8,})$")
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
 BYLINE_DATED = re.compile(r"^(?:par|by)\s.{2,60}\b(?:publi[ée]|mis à jour|mise à jour|modifi[ée]|updated|published)\b")
 DATELINE = re.compile(r"^[a-zà-ÿ' -]{2,30}, le \d{1,2}(?:er)? [a-zéû]+ \d{4}\.?$")
