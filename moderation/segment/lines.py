@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from .comments import Comment
@@ -173,6 +173,7 @@ class Unit:
     score: float = 0.0
     author: str | None = None
     date: str | None = None
+    features: dict[str, float] = field(default_factory=dict)
 
 
 # Kinds that never become comments, with their weight in the block search.
@@ -226,22 +227,26 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     return "prose", None, None
 
 
-def _intrinsic(text: str) -> float:
-    """Hand-weighted log-odds that a prose line is a reader comment, from the line alone."""
+#: Hand-set log-odds weights of the cues of a prose line (``cues()`` and the position cues of ``_type_units``).
+HAND_WEIGHTS: dict[str, float] = {
+    "bias": -0.5, "pronoun": 1.0, "pronouns3": 0.4, "exclaim": 1.0, "question": 0.6, "shouting": 1.5,
+    "masked": 2.0, "opinion": 1.0, "informal": 1.0, "english": 0.8, "link": 0.3, "journalistic": -0.7,
+    "guillemets": -0.4, "long": -0.6, "headline": -1.5, "unfinished": -0.3,
+    "before_anchor": -1.2, "after_end": 0.5, "after_heading": 1.2, "in_record": 1.5, "before_reply": 0.8,
+}
+FEATURES = tuple(HAND_WEIGHTS)
+LINE_WEIGHTS = HAND_WEIGHTS
+
+
+def cues(text: str) -> dict[str, float]:
+    """What a prose line shows by itself: first/second person, shouting, masked words, informal typing (comment
+    cues) against reporting verbs, dated weekdays, reported speech and headline shape (article cues)."""
     t = text.replace("’", "'")
     low = t.lower()
     bare = STRIP_QUOTES.sub(" ", low) if ("«" in t or "“" in t or '"' in t) else low   # reported speech
     words_low = WORD.findall(INVERTED.sub(" ", bare) if "-" in bare else bare)
-    score = -0.5
     pron = sum(w in PRONOUNS for w in words_low)
-    score += (1.0 if pron else 0.0) + (0.4 if pron >= 3 else 0.0)
-    score += 1.0 if "!" in bare else 0.0
-    score += 0.6 if "?" in bare else 0.0
     upper = len(UPPER.findall(t))
-    if upper >= 7 and upper >= 0.7 * len(LETTER.findall(t)):
-        score += 1.5                            # shouting
-    score += 2.0 if "**" in t and MASKED.search(t) else 0.0
-    score += 1.0 if any(w in OPINION_WORDS for w in words_low) or any(p in bare for p in OPINION_PHRASES) else 0.0
     first_alpha = LETTER.search(t)
     informal = sum(0.6 for rx in INFORMAL if rx.search(low))
     informal += 0.6 if ("' " in low or " '" in low) and SPACED_APOSTROPHE.search(low) else 0.0   # "c’ est"
@@ -249,20 +254,40 @@ def _intrinsic(text: str) -> float:
     informal += 0.6 if first_alpha and first_alpha.group().islower() else 0.0
     informal += 0.6 if any(w in SMS for w in words_low) else 0.0
     informal += 0.6 if EMOJI.search(t) or ((":" in t or ";" in t) and EMOTICON.search(t)) else 0.0
-    score += min(informal, 1.5)
     en = sum(w in EN_WORDS for w in words_low)
-    score += 0.8 if en >= 3 and en > sum(w in FR_WORDS for w in words_low) else 0.0
-    score += 0.3 if LINK.search(low) else 0.0
-    score -= min(0.7 * _journalistic(bare), 2.1)
-    score -= 0.4 if ("«" in t or "“" in t) else 0.0
-    score -= 0.6 if len(t) > 400 else 0.0
     words = t.split()
+    headline = unfinished = 0.0
     if words and not re.search(r"[.!?…»”\")]$", t.rstrip()) and len(words) >= 4:
         long_words = [w for w in words if len(w) > 3 and w[0].isalpha()]
         titled = sum(w[0].isupper() for w in long_words)
         title_case = len(long_words) >= 4 and titled >= 0.6 * len(long_words) and not t.isupper()
-        score -= 1.5 if (COLON_HEAD.match(t) or title_case) else (0.3 if len(words) >= 6 else 0.0)
-    return score
+        if COLON_HEAD.match(t) or title_case:
+            headline = 1.0
+        elif len(words) >= 6:
+            unfinished = 1.0
+    return {
+        "bias": 1.0,
+        "pronoun": float(pron > 0),
+        "pronouns3": float(pron >= 3),
+        "exclaim": float("!" in bare),
+        "question": float("?" in bare),
+        "shouting": float(upper >= 7 and upper >= 0.7 * len(LETTER.findall(t))),
+        "masked": float("**" in t and bool(MASKED.search(t))),
+        "opinion": float(any(w in OPINION_WORDS for w in words_low) or any(p in bare for p in OPINION_PHRASES)),
+        "informal": min(informal, 1.5),
+        "english": float(en >= 3 and en > sum(w in FR_WORDS for w in words_low)),
+        "link": float(bool(LINK.search(low))),
+        "journalistic": float(min(_journalistic(bare), 3)),
+        "guillemets": float("«" in t or "“" in t),
+        "long": float(len(t) > 400),
+        "headline": headline,
+        "unfinished": unfinished,
+    }
+
+
+def weigh(features: dict[str, float], weights: dict[str, float]) -> float:
+    """Log-odds of a prose line being a comment line under ``weights``."""
+    return sum(weights.get(k, 0.0) * v for k, v in features.items())
 
 
 def _mark_dialogue(units: list[Unit]) -> None:
@@ -279,7 +304,7 @@ def _mark_dialogue(units: list[Unit]) -> None:
                 u.kind, u.author = "dialogue", None
 
 
-def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
+def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float]) -> None:
     """Set each unit's kind and score, using its neighbours (duplicates, teasers, headers, priors)."""
     seen: set[str] = set()
     for u in units:
@@ -289,7 +314,8 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
             u.kind = "dup"                      # repeated title or teaser
         seen.add(key)
         if u.kind == "prose":
-            u.score = _intrinsic(u.text)
+            u.features = cues(u.text)
+            u.score = weigh(u.features, weights)      # the line alone; position cues are added below
             m = INLINE_AUTHOR.match(u.text)
             name = m["name"].strip() if m else ""
             if m and (is_name(name) or is_pseudo(name) or SIGNED_BY.match(name)) and len(m["rest"].split()) >= 3:
@@ -334,18 +360,16 @@ def _type_units(units: list[Unit], blank_before: list[bool]) -> None:
         if u.kind != "prose":
             u.score = _BREAK_WEIGHT.get(u.kind, 0.0)
             continue
-        if anchor is not None:
-            u.score += -1.2 if i < anchor else (0.5 if kinds[anchor] == "end" else 0.0)
-        if last_heading is not None and i > last_heading:
-            u.score += 1.2
-        if in_record[i]:
-            u.score += _RECORD_BOOST
-        elif i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"):
-            u.score += 0.8
+        f = u.features
+        f["before_anchor"] = float(anchor is not None and i < anchor)
+        f["after_end"] = float(anchor is not None and i > anchor and kinds[anchor] == "end")
+        f["after_heading"] = float(last_heading is not None and i > last_heading)
+        f["in_record"] = float(in_record[i])
+        f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"))
+        u.score = weigh(f, weights)
 
 
 _CONTINUE_SCORE = -1.0     # a neutral line right after the thread still belongs to it
-_RECORD_BOOST = 1.5        # prose under a comment header ("X a écrit :", "Awa — 12/03/2025") is that comment
 
 
 def _after_header(kinds: list[str]) -> list[bool]:
@@ -474,11 +498,13 @@ def _group_block(units: list[Unit]) -> list[_Group]:
     return groups
 
 
-def segment_units(units: list[Unit], blank_before: list[bool] | None = None) -> tuple[list[Comment], bool]:
-    """Comments and comment-section flag for a sequence of text units."""
+def segment_units(units: list[Unit], blank_before: list[bool] | None = None,
+                  weights: dict[str, float] | None = None) -> tuple[list[Comment], bool]:
+    """Comments and comment-section flag for a sequence of text units (``weights``: prose-line cue weights,
+    :data:`LINE_WEIGHTS` by default)."""
     if blank_before is None:
         blank_before = _blank_flags(units)
-    _type_units(units, blank_before)
+    _type_units(units, blank_before, LINE_WEIGHTS if weights is None else weights)
     section = any(u.kind in _SECTION_KINDS for u in units)
     span = _best_block(units)
     if span is None:
