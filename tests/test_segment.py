@@ -420,3 +420,22 @@ def test_comments_in_hydration_data_are_read_when_the_markup_has_none():
             f"<script id='__NEXT_DATA__' type='application/json'>{json.dumps(state)}</script></body></html>")
     assert [(c.text, c.author, c.parent) for c in segment_page(page).comments] == [
         ("Je suis d'accord avec vous.", "Awa K.", None), ("Pas moi du tout.", "Moussa", 0), ("Merci pour l'info.", "Ali", None)]
+
+
+def test_article_teaser_lists_are_not_comment_records():
+    items = "".join(
+        f'<div class="post-item"><h3><a href="/a{i}">{title}</a></h3><div class="post-meta"><span class="post-author">'
+        f'Par {who}</span> · <time datetime="2025-03-0{i}">0{i}/03/2025</time></div><p class="post-excerpt">{text}</p>'
+        f'<a class="more" href="/a{i}">Lire la suite</a></div>'
+        for i, (title, who, text) in enumerate([
+            ("Bamako : la CMDT annonce une récolte record de coton", "Moussa Traoré",
+             "La Compagnie malienne pour le développement des textiles table sur 780 000 tonnes cette saison."),
+            ("Kayes : reprise des cours après la grève des enseignants", "Awa Keïta",
+             "Les enseignants ont repris le chemin des classes lundi après trois semaines de grève.")], 1))
+    res = segment_page(f"<html><body class='one-sidebar'><h1>Une</h1><div class='main'>{items}</div></body></html>")
+    assert res.comments == [] and not res.has_comment_section
+
+
+def test_page_layout_classes_do_not_hide_the_thread():
+    page = _dev_page("ht_dev2_drupal_soumis_par_01").replace(b"one-sidebar sidebar-second", b"two-sidebars")
+    assert len(segment_page(page).comments) == 10

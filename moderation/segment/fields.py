@@ -289,7 +289,7 @@ def read_record(elements: list[etree._Element], nested: Container[etree._Element
     return Fields(text, author, date, title, "\n".join(quotes) or None, reply_to)
 
 
-_LAST_SEPARATOR = re.compile(r"^(?P<left>.+)(?:\s+[·|•–—-]\s*|\s+le\s+)(?P<right>[^·|•–—]+)$")
+_LAST_SEPARATOR = re.compile(r"^(?P<left>.+?)(?:\s+[·|•–—-]\s*|\s+le\s+|,\s+)(?P<right>[^·|•–—,]+)$")
 
 
 def _meta_line(line: str) -> tuple[str | None, str | None] | None:

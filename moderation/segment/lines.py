@@ -28,7 +28,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -144,7 +144,7 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     parts = NAME_DATE_SPLIT.split(s, maxsplit=1)
     if len(parts) == 2 and (is_name(parts[0]) or is_pseudo(parts[0])) and is_date(parts[1]):
         return parts[0].strip(), parts[1].strip()
-    m = IDENTITY_DATE.match(s)
+    m = IDENTITY_DATE.match(s) or PAREN_DATE.match(s)
     if m and is_date(m["rest"]) and is_identity(m["name"]):
         return m["name"].strip(), m["rest"].strip()
     return None

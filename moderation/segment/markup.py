@@ -80,6 +80,8 @@ def _attr_role(tag: str, cls: str, ident: str, itemprop: str, prop: str, in_thre
         return "skipzone"
     if tag == "form":
         return "form"
+    if tag in ("html", "body", "main"):
+        return None                    # page-level classes describe the layout ("one-sidebar"), not a zone
     classes = cls.lower().split()
     if any(ITEM_TOKEN.match(c) for c in classes) or (in_thread and "post" in classes):
         return "item"                           # Disqus-like "li.post" only inside a comment thread
@@ -104,6 +106,9 @@ def _attr_role(tag: str, cls: str, ident: str, itemprop: str, prop: str, in_thre
     for p in prop.split():
         if p in RDFA_ROLES:
             return RDFA_ROLES[p]
+        local = p.rsplit(":", 1)[-1].rsplit("/", 1)[-1].lower()     # "schema:text", "https://schema.org/text"
+        if local in ITEMPROP_ROLES:
+            return ITEMPROP_ROLES[local]
     if tag in ("time", "amp-timeago", "abbr") and in_thread:
         return "date"
     if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and in_thread:

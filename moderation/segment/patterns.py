@@ -129,6 +129,7 @@ DATE_BY = re.compile(
 IDENTITY_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>.{1,60}?)\s+[-–—|·•]\s+(?P<rest>[^-–—|·•]{3,40})$")
 NAME_PLACE = re.compile(r"^(?P<who>[^,/–—]{1,30}?)\s*(?:,|\s/|\s[–—-])\s*(?P<where>[^,/–—]{2,25})$")
 SIGNED_BY = re.compile(r"^(?:[Uu]ne?)\s+(?:[\w'’-]+\s+){0,2}(?:de|du|d'|d’|des)\s*[A-ZÀ-Ý][\w'’ -]{1,25}$")
+PAREN_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>[^()]{1,50}?)\s*\((?P<rest>[^()]{3,40})\)\s*:?$")
 INLINE_AUTHOR = re.compile(r"^(?P<name>[^:!?«»\"]{2,40}?)\s?:\s+(?P<rest>\S.{8,})$")
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
 BYLINE_DATED = re.compile(r"^(?:par|by)\s.{2,60}\b(?:publi[ée]|mis à jour|mise à jour|modifi[ée]|updated|published)\b")

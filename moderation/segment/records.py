@@ -83,7 +83,9 @@ def signature(el: etree._Element) -> str:
     return el.tag + "." + ".".join(classes)
 
 
-_AUTHOR, _DATE, _ACTION, _BODY = 1, 2, 4, 8
+_AUTHOR, _DATE, _ACTION, _BODY, _TEASER = 1, 2, 4, 8, 16
+_READ_MORE = re.compile(r"^(?:lire (?:la suite|plus|l'article)|read more|en savoir plus|continuer la lecture|"
+                        r"voir l'article|suite)\s*[.…→»›]*$", re.I)
 _KIND_BITS = {"author": _AUTHOR, "date": _DATE, "meta": _AUTHOR | _DATE, "action": _ACTION, "body": _BODY}
 
 
@@ -123,6 +125,8 @@ class _Evidence:
             bits = _DATE if el.get("datetime") else 0
             if role(el, True) == "author" and text_of(el):
                 bits |= _AUTHOR
+            if el.tag == "a" and _is_teaser_link(el):
+                bits |= _TEASER
             for text, linked in [(el.text, el.tag == "a")] + [(c.tail, el.tag == "a") for c in el]:
                 piece = " ".join((text or "").split())
                 if len(piece) >= 2:
@@ -131,7 +135,8 @@ class _Evidence:
         return bits
 
     def of(self, elements: list[etree._Element], exclude: set[etree._Element]) -> tuple[bool, bool, bool, bool]:
-        """(author, date, action, body) evidence of a candidate record, nested records left out."""
+        """(author, date, action, body) evidence of a candidate record, nested records left out; an article
+        teaser (headline link, "Lire la suite") shows none, however much it looks like a record."""
         if not exclude:
             bits = 0
             for el in elements:
@@ -145,7 +150,19 @@ class _Evidence:
                     continue
                 bits |= self.own(el)
                 stack.extend(c for c in el if isinstance(c.tag, str))
+        if bits & _TEASER:
+            return False, False, False, False
         return bool(bits & _AUTHOR), bool(bits & _DATE), bool(bits & _ACTION), bool(bits & _BODY)
+
+
+def _is_teaser_link(a: etree._Element) -> bool:
+    """A headline link of four words or more (not a forum's "Re: …" subject), or a "Lire la suite" link."""
+    text = text_of(a)
+    if _READ_MORE.match(text):
+        return True
+    if len(text.split()) < 4 or text.lower().startswith("re:"):
+        return False
+    return any(isinstance(p.tag, str) and p.tag in _HEADINGS for p in a.iterancestors())
 
 
 @functools.lru_cache(maxsize=65536)
