@@ -303,6 +303,9 @@ def weigh(features: dict[str, float], weights: dict[str, float]) -> float:
     return sum(weights.get(k, 0.0) * v for k, v in features.items())
 
 
+_SPEAKERS = frozenset({"q", "r", "question", "réponse", "reponse"})     # "Q : …" / "R : …" interviews
+
+
 def _mark_dialogue(units: list[Unit]) -> None:
     """An interview ("Le Soleil : …" / "Ibrahim Moussa : …" taking turns) is article text, not a thread."""
     inline = [u for u in units if u.kind == "prose" and u.author]
@@ -331,7 +334,8 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
             u.score = weigh(u.features, weights)      # the line alone; position cues are added below
             m = INLINE_AUTHOR.match(u.text)
             name = m["name"].strip() if m else ""
-            if m and (is_name(name) or is_pseudo(name) or SIGNED_BY.match(name)) and len(m["rest"].split()) >= 3:
+            if m and (is_name(name) or is_pseudo(name) or SIGNED_BY.match(name) or name.lower() in _SPEAKERS) \
+                    and len(m["rest"].split()) >= 3:
                 u.author = m["name"].strip()    # "Mbuyi Kalonji : Chaque saison des pluies…"
     _mark_dialogue(units)
     for i, u in enumerate(units):
@@ -540,15 +544,18 @@ _EVIDENCE_KINDS = frozenset({"heading", "form", "paywall", "author", "action", "
 
 def _thread_evidence(units: list[Unit], span: tuple[int, int]) -> bool:
     """Whether the page shows a thread around the block: a comment heading, form, header, reply link or signature
-    near it, or an article-end marker before it. Without any, only a page made of short comment-like lines
-    (no article around them) is taken for a thread: a signed column or a reportage in the first person is not."""
+    near it, or an article-end marker or closing byline after some article text. Without any, only a page made of
+    nothing but short comment-like lines (no title, byline or furniture around them) is taken for a thread: a
+    signed column, an interview or a reportage in the first person is not."""
     lo, hi = span
     near = units[max(0, lo - 10):min(len(units), hi + 6)]
-    if any(u.kind in _EVIDENCE_KINDS for u in near) or any(u.kind == "end" for u in units[:lo]):
+    if any(u.kind in _EVIDENCE_KINDS for u in near):
         return True
-    for i, u in enumerate(units[:lo]):       # a byline closing the article ("Par Nouhan Traoré" under it)
-        if u.kind == "byline" and sum(v.kind == "prose" for v in units[:i]) >= 2:
+    for i, u in enumerate(units[:lo]):       # an end marker or byline closing the article ("Source : AMAP")
+        if u.kind in ("end", "byline") and sum(v.kind in ("prose", "dup") for v in units[:i]) >= 2:
             return True
+    if any(u.kind not in ("prose", "quote", "link", "name", "dup") for u in units):
+        return False                          # a page with an article around it (title, byline, furniture)
     prose = [u for u in units if u.kind == "prose"]
     inside = [u for u in units[lo:hi + 1] if u.kind == "prose"]
     lengths = sorted(len(u.text) for u in inside)

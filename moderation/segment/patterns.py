@@ -73,7 +73,8 @@ ACTION_PART = re.compile(
     r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
     r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
-    r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies))$"
+    r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
+    r"j'approuve|je d[ée]sapprouve|(?:pas )?d'accord|(?:pas )?utile|(?:[\w'’ ]{1,20}?\s*[(:]\s*[+-]?\d+\s*\)?))$"
 )
 FURNITURE_SHORT = re.compile(
     r"^(?:partage[rz]?(?: (?:sur|cet article|l'article))?|share(?: this)?|tweet(?:er)?|imprimer|print|envoyer(?: par e-?mail)?|"
@@ -130,7 +131,7 @@ IDENTITY_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>.{1,60}?)\s+[-–—|·•
 NAME_PLACE = re.compile(r"^(?P<who>[^,/–—]{1,30}?)\s*(?:,|\s/|\s[–—-])\s*(?P<where>[^,/–—]{2,25})$")
 SIGNED_BY = re.compile(r"^(?:[Uu]ne?)\s+(?:[\w'’-]+\s+){0,2}(?:de|du|d'|d’|des)\s*[A-ZÀ-Ý][\w'’ -]{1,25}$")
 PAREN_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>[^()]{1,50}?)\s*\((?P<rest>[^()]{3,40})\)\s*:?$")
-INLINE_AUTHOR = re.compile(r"^(?P<name>[^:!?«»\"]{2,40}?)\s?:\s+(?P<rest>\S.{8,})$")
+INLINE_AUTHOR = re.compile(r"^(?P<name>[^:!?«»\"]{1,40}?)\s?:\s+(?P<rest>\S.{8,})$")
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
 BYLINE_DATED = re.compile(r"^(?:par|by)\s.{2,60}\b(?:publi[ée]|mis à jour|mise à jour|modifi[ée]|updated|published)\b")
 DATELINE = re.compile(r"^[a-zà-ÿ' -]{2,30}, le \d{1,2}(?:er)? [a-zéû]+ \d{4}\.?$")
