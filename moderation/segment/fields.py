@@ -277,15 +277,15 @@ def read_record(elements: list[etree._Element], nested: Container[etree._Element
         if parsed:
             author = author or parsed[0]
             date = date or parsed[1]
-    body = [line for line, marked in zip(lines.body, lines.in_body) if marked] \
-        if any(lines.in_body) else list(lines.body)
+    marked = any(lines.in_body)
+    body = [line for line, inside in zip(lines.body, lines.in_body) if inside] if marked else list(lines.body)
     if author is None or date is None:
         chosen = set(body)
         for line in lines.every:
             meta = _meta_line(line) if line not in chosen else None
             if meta:
                 author, date = author or meta[0], date or meta[1]
-    text, author, date, reply_to = _clean_body(body, author, date, reply_to)
+    text, author, date, reply_to = _clean_body(body, author, date, reply_to, trusted=marked and author is not None)
     return Fields(text, author, date, title, "\n".join(quotes) or None, reply_to)
 
 
@@ -310,11 +310,22 @@ def _meta_line(line: str) -> tuple[str | None, str | None] | None:
     return None
 
 
-def _clean_body(lines: list[str], author: str | None, date: str | None, reply_to: str | None
-                ) -> tuple[str, str | None, str | None, str | None]:
-    """Drop action, date, author and "En réponse à" lines left in unmarked templates, keeping what they say."""
+def _clean_body(lines: list[str], author: str | None, date: str | None, reply_to: str | None,
+                trusted: bool = False) -> tuple[str, str | None, str | None, str | None]:
+    """Drop action, date, author and "En réponse à" lines left in unmarked templates, keeping what they say.
+
+    ``trusted``: the lines come from body markup and the author from author markup, so only reply/vote links
+    and "En réponse à" lines are looked for (no header can hide there).
+    """
     kept: list[str] = []
     for i, line in enumerate(lines):
+        if trusted:
+            m = _IN_REPLY_TEXT.match(line) if len(line) <= 80 else None
+            if m:
+                reply_to = reply_to or clean_name(m["name"])
+            elif not (len(line) <= 100 and is_action(line)):
+                kept.append(line)
+            continue
         if not kept and len(line) <= 2 and i + 1 < len(lines):
             continue                       # avatar initial ("S") drawn as text
         m = _IN_REPLY_TEXT.match(line) if len(line) <= 80 else None

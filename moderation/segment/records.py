@@ -14,6 +14,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from lxml import etree
 
@@ -27,6 +28,8 @@ _VARYING_CLASS = re.compile(   # classes that differ between records of one temp
     r"collapsed|expanded|highlight(?:ed)?|bypostauthor|byuser|parent|has-children|deleted)$|"
     r"(?:^|[-_])(?:odd|even|alt|depth|level|thread|guest|user|author|by|reply|child|children)(?:[-_]|$)")
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_PLAIN_ROLES = frozenset({"form", "header", "nav", "aside", "time", "cite", "blockquote", "abbr", "amp-timeago",
+                          *SKIP_TAGS, *_HEADINGS})
 
 
 @dataclass
@@ -56,6 +59,9 @@ def scan(root: etree._Element) -> Markup:
     while stack:
         el, in_thread = stack.pop()
         if not isinstance(el.tag, str):
+            continue
+        if not el.attrib and el.tag not in _PLAIN_ROLES:
+            stack.extend((child, in_thread) for child in reversed(el))   # most of a page: no attribute, no role
             continue
         if is_typed_comment(el):
             found.typed.append(el)
@@ -184,14 +190,18 @@ def _piece_kind(piece: str, linked: bool) -> str | None:
 
 
 def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
-    """Records of a template without comment markup: repeated sibling elements (or sibling pairs) with meta + body."""
+    """Records of a template without comment markup: repeated sibling elements with meta + body, else repeated runs
+    of two or three siblings (header + body, header + body + footer)."""
+    evidence = _Evidence(root)
+    pieces = evidence.pieces
     groups: dict[tuple[str, ...], list[list[etree._Element]]] = {}
     lone: dict[str, list[list[etree._Element]]] = {}
+    families: list[tuple[list[etree._Element], list[str]]] = []
     for parent in root.iter():
         if not isinstance(parent.tag, str) or parent.tag in SKIP_TAGS or parent.tag in SKIP_ZONE_TAGS:
             continue
         kids = [c for c in parent if isinstance(c.tag, str) and c.tag not in SKIP_TAGS and c.tag != "br"
-                and (c.text or len(c))]
+                and pieces.get(c, 0)]
         if len(kids) < 2:
             if kids and not signature(kids[0]).endswith("."):
                 lone.setdefault(signature(kids[0]), []).append(kids)
@@ -199,32 +209,45 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
         # a bare tag ("div.") says little: such records are grouped among siblings only, as in MDR
         sigs = [sig if not sig.endswith(".") else f"{sig}@{id(parent)}" for sig in map(signature, kids)]
         counts = Counter(sigs)
-        for c, s in zip(kids, sigs):
-            (groups.setdefault((s,), []) if counts[s] >= 2 else lone.setdefault(s, [])).append([c])
-        for k in (2, 3):                   # header + body (dt/dd, two table rows), header + body + footer
-            for offset in range(k):
-                runs = [(tuple(sigs[i:i + k]), kids[i:i + k]) for i in range(offset, len(kids) - k + 1, k)]
-                run_counts = Counter(key for key, _ in runs)
-                for key, inst in runs:
-                    if run_counts[key] >= 2:
-                        groups.setdefault(key + ("run", str(offset)), []).append(inst)
-    evidence = _Evidence(root)
-    pieces = evidence.pieces
+        for c, sig in zip(kids, sigs):
+            (groups.setdefault((sig,), []) if counts[sig] >= 2 else lone.setdefault(sig, [])).append([c])
+        families.append((kids, sigs))
     by_tag: dict[str, list[tuple[frozenset[str], str]]] = {}
-    for sig in {k[0] for k in groups if len(k) == 1} | set(lone):
+    for sig in {k[0] for k in groups} | set(lone):
         tag, _, classes = sig.partition(".")
         if classes and "@" not in sig:
             by_tag.setdefault(tag, []).append((frozenset(classes.split(".")), sig))
+    best, single = _best_group(groups, lambda key: _with_variants(key[0], groups, lone, by_tag), evidence, set())
+    if not best:                           # records split over sibling runs: looked for only when none stands alone
+        runs: dict[tuple[str, ...], list[list[etree._Element]]] = {}
+        for kids, sigs in families:
+            for k in (2, 3):
+                for offset in range(k):
+                    found = [(tuple(sigs[i:i + k]), kids[i:i + k]) for i in range(offset, len(kids) - k + 1, k)]
+                    run_counts = Counter(key for key, _ in found)
+                    for key, inst in found:
+                        if run_counts[key] >= 2:
+                            runs.setdefault(key + ("run", str(offset)), []).append(inst)
+        best, _ = _best_group(runs, runs.__getitem__, evidence, single)
+    if not best:
+        return best
+    order = {el: i for i, el in enumerate(root.iter())}
+    return sorted(best, key=lambda inst: order[inst[0]])
+
+
+def _best_group(groups: dict[tuple[str, ...], list[list[etree._Element]]],
+                instances_of: Callable[[tuple[str, ...]], list[list[etree._Element]]], evidence: _Evidence,
+                single: set[str]) -> tuple[list[list[etree._Element]], set[str]]:
+    """The candidate group with the most valid records (the outer template on a tie), and the signatures whose
+    elements were records on their own."""
+    pieces = evidence.pieces
     best: list[list[etree._Element]] = []
-    single: set[str] = set()              # signatures whose elements are records on their own
-    for key, instances in sorted(groups.items(), key=lambda item: len(item[0])):
-        if len(key) == 1:
-            instances = _with_variants(key[0], groups, lone, by_tag)
-        elif all(sig in single for sig in key[:-2]):
+    single = set(single)
+    for key in groups:
+        if len(key) > 1 and all(sig in single for sig in key[:-2]):
             continue                       # records side by side are not one record
         # a record shows a name and a body: two text pieces at least, and some text in each of its siblings
-        instances = [inst for inst in instances if sum(pieces.get(e, 0) for e in inst) >= max(2, len(inst))
-                     and all(pieces.get(e, 0) for e in inst)]
+        instances = [inst for inst in instances_of(key) if sum(pieces.get(e, 0) for e in inst) >= max(2, len(inst))]
         if len(instances) < 2:
             continue
         tops = {inst[0] for inst in instances}
@@ -240,10 +263,7 @@ def repeated_records(root: etree._Element) -> list[list[etree._Element]]:
             single.add(key[0])
         if len(valid) > len(best) or (len(valid) == len(best) and best and _encloses(valid, best)):
             best = valid
-    if not best:
-        return best
-    order = {el: i for i, el in enumerate(root.iter())}
-    return sorted(best, key=lambda inst: order[inst[0]])
+    return best, single
 
 
 def _with_variants(sig: str, groups: dict[tuple[str, ...], list[list[etree._Element]]],
