@@ -319,6 +319,7 @@ def _clean_body(lines: list[str], author: str | None, date: str | None, reply_to
     """
     kept: list[str] = []
     for i, line in enumerate(lines):
+        trusted = trusted or (author is not None and date is not None and not kept and len(line) > 60)
         if trusted:
             m = _IN_REPLY_TEXT.match(line) if len(line) <= 80 else None
             if m:

@@ -85,8 +85,13 @@ def scan(root: etree._Element) -> Markup:
 
 def signature(el: etree._Element) -> str:
     """Tag and stable classes: what sibling records of one template share (odd/even, ids and depths left out)."""
-    classes = sorted(c for c in (el.get("class") or "").split() if not _VARYING_CLASS.search(c.lower()))
-    return el.tag + "." + ".".join(classes)
+    return _signature(el.tag, el.get("class") or "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _signature(tag: str, cls: str) -> str:
+    classes = sorted(c for c in cls.split() if not _VARYING_CLASS.search(c.lower()))
+    return tag + "." + ".".join(classes)
 
 
 _AUTHOR, _DATE, _ACTION, _BODY, _TEASER = 1, 2, 4, 8, 16
