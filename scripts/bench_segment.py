@@ -53,7 +53,8 @@ def time_ms(fn, page: str, repeat: int) -> tuple[list[float], list[float]]:
     """(wall, CPU) times of ``repeat`` calls after one warm-up, in milliseconds.
 
     CPU time is reported beside wall time because the machine is shared: other processes stretch
-    the wall clock of a single-threaded call without changing the work it does.
+    the wall clock of a single-threaded call without changing the work it does (and, on two busy
+    cores, its CPU time too: the best CPU time is the figure least touched by them).
     """
     fn(page)
     wall, cpu = [], []
@@ -80,23 +81,24 @@ def main(argv: list[str] | None = None) -> int:
             return trafilatura.extract(page, include_comments=True)
     except ImportError:
         anchor = None
-    print(f"{'page':32s} {'KB':>5s} {'wall med':>9s} {'wall max':>9s} {'CPU med':>8s} {'comments':>9s}"
+    print(f"{'page':32s} {'KB':>5s} {'wall med':>9s} {'wall max':>9s} {'CPU med':>8s} {'CPU min':>8s} {'comments':>9s}"
           + (f" {'trafilatura wall':>17s} {'ratio':>6s}" if anchor else ""))
-    worst_wall = worst_cpu = 0.0
+    worst_wall = worst_cpu = worst_min = 0.0
     for name, page in pages.items():
         wall, cpu = time_ms(segment_page, page, args.repeat)
         med = statistics.median(wall)
         line = (f"{name[:32]:32s} {len(page.encode()) / 1000:5.0f} {med:9.1f} {max(wall):9.1f} "
-                f"{statistics.median(cpu):8.1f} {len(segment_page(page).comments):9d}")
+                f"{statistics.median(cpu):8.1f} {min(cpu):8.1f} {len(segment_page(page).comments):9d}")
         if anchor and not name.endswith("(text)"):
             other = statistics.median(time_ms(anchor, page, max(3, args.repeat // 4))[0])
             line += f" {other:17.1f} {other / med:6.1f}x"
         if not name.endswith("(text)"):
             worst_wall, worst_cpu = max(worst_wall, med), max(worst_cpu, statistics.median(cpu))
+            worst_min = max(worst_min, min(cpu))
         print(line)
-    for what, value in (("wall", worst_wall), ("CPU", worst_cpu)):
+    for what, value in (("median wall", worst_wall), ("median CPU", worst_cpu), ("best CPU", worst_min)):
         verdict = "met" if value < TARGET_MS else "NOT met"
-        print(f"slowest HTML page, median {what} time: {value:.1f} ms (target < {TARGET_MS:.0f} ms: {verdict})")
+        print(f"slowest HTML page, {what} time: {value:.1f} ms (target < {TARGET_MS:.0f} ms: {verdict})")
     return 0
 
 
