@@ -32,7 +32,9 @@ scored on the HTML pages by the same start-words rule, as generously as the blob
 its paragraphs are read in order, a paragraph that contains the first words of a labelled
 comment (anywhere in it) opens a matched comment, any other paragraph continues the current
 one, and paragraphs before the first match form one spurious comment. Its "comment count"
-is its number of paragraphs (the only boundaries it gives).
+is its number of paragraphs (the only boundaries it gives). "trafilatura, anywhere" is the share of
+labelled comments whose first words appear anywhere in its output, main text included (recall only:
+comments it keeps but does not recognise as comments).
 
 Usage: ``python scripts/evaluate_segmenter.py [--split dev|heldout|all] [--verbose]
 [--show-heldout] [--no-trafilatura] [--fail-under F1]``. Per-page differences are printed for
@@ -171,24 +173,25 @@ def _score_html(label: dict, comments: list) -> Tally:
     return t
 
 
-def trafilatura_paragraphs(html: str) -> list[str] | None:
-    """Paragraphs of trafilatura's comment blob for ``html`` ([] when it finds none), None if not installed."""
+def trafilatura_output(html: str) -> tuple[list[str], str] | None:
+    """(paragraphs of trafilatura's comment blob, its whole output as text) for ``html``; None if not installed."""
     try:
         import trafilatura
     except ImportError:
         return None
     xml = trafilatura.extract(html, include_comments=True, output_format="xml", favor_recall=False)
     if not xml:
-        return []
+        return [], ""
     from lxml import etree
     root = etree.fromstring(xml.encode("utf-8"))
+    everything = " ".join("".join(root.itertext()).split())
     blob = root.find(".//comments")
     if blob is None:
-        return []
+        return [], everything
     paragraphs = [" ".join("".join(el.itertext()).split()) for el in blob if isinstance(el.tag, str)]
     if not paragraphs and blob.text:
         paragraphs = [line for line in blob.text.split("\n") if line.strip()]
-    return [p for p in paragraphs if p]
+    return [p for p in paragraphs if p], everything
 
 
 def _score_trafilatura(label: dict, paragraphs: list[str]) -> Tally:
@@ -243,9 +246,12 @@ def evaluate(pages_dir: Path, splits: set[str], verbose: bool, show_heldout: boo
         for key in keys:
             groups[key].add(tally)
         if kind == "html" and trafilatura:
-            paragraphs = trafilatura_paragraphs(data.decode("utf-8-sig"))
-            if paragraphs is not None:
-                groups[f"{split}:trafilatura"].add(_score_trafilatura(label, paragraphs))
+            output = trafilatura_output(data.decode("utf-8-sig"))
+            if output is not None:
+                groups[f"{split}:trafilatura"].add(_score_trafilatura(label, output[0]))
+                anywhere = _norm(output[1])
+                found = sum(_norm(g["start"]) in anywhere for g in label["comments"])
+                groups[f"{split}:trafilatura_any"].add(Tally(pages=1, tp=found, fn=len(label["comments"]) - found))
         if verbose and visible:
             print(f"{split:7s} {page_path.name:55s} {kind:4s} comments={len(result.comments):3d}/{gold_count:<3d} "
                   f"section={result.has_comment_section!s:5s} exact={'yes' if not tally.failures else 'no'}")
@@ -281,6 +287,8 @@ def report(groups: dict[str, Tally], splits: list[str]) -> list[tuple[str, list[
         lambda s: _ratio(groups[f"{s}:trafilatura"].count_ok, groups[f"{s}:trafilatura"].pages))
     row("html: trafilatura section", lambda s: _ratio(groups[f"{s}:trafilatura"].section_ok,
                                                       groups[f"{s}:trafilatura"].pages))
+    row("html: trafilatura, anywhere", lambda s: f"R={groups[f'{s}:trafilatura_any'].prf()[1]:.3f}"
+        if groups[f"{s}:trafilatura_any"].pages else "-")
     row("all: exact comment count", lambda s: _ratio(groups[f"{s}:all"].count_ok, groups[f"{s}:all"].pages))
     row("all: comment-section flag", lambda s: _ratio(groups[f"{s}:all"].section_ok, groups[f"{s}:all"].pages))
     row("all: no-comment pages clean",
@@ -303,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     splits = ["dev", "heldout"] if args.split == "all" else [args.split]
     groups = evaluate(args.pages, set(splits), args.verbose, args.show_heldout, not args.no_trafilatura)
-    if not args.no_trafilatura and trafilatura_paragraphs("<html></html>") is None:
+    if not args.no_trafilatura and trafilatura_output("<html></html>") is None:
         print("trafilatura is not installed (pip install -e '.[eval]'): its column is empty")
     print()
     print(f"{'measure':32s}" + "".join(f"{s:>34s}" for s in splits))
