@@ -1,18 +1,19 @@
 """The line model for text pages (and HTML pages without comment markup).
 
 Every non-blank line is typed by keyword patterns (site furniture, comment
-form, comment heading, article-end marker such as ``Source:``, thread metadata
-such as ``Répondre`` or an author/date line, bare link, name-like signature,
-quotation, prose). Prose lines get a hand-weighted log-odds of being a comment
-from surface cues (first/second person, shouting, masked words, exclamation,
-informal typing, English) against journalistic cues (reporting verbs, dated
-weekdays, headline shape, reported speech), plus positional priors (before the
-article-end marker, after a comment heading, next to thread metadata). A thread
-is one contiguous block after the article, so the comments are the block with
-the highest total score (maximum-sum subarray, linear time); strong furniture
-lines break blocks. Inside the block, lines are grouped only on evidence: quote
-+ reply, comment + bare link, comment + name-like signature, and paragraphs
-between explicit author/``Répondre`` delimiters.
+form or notice, comment heading, article-end marker such as ``Source:``, byline
+or dateline, comment header or trailer such as "X a écrit le … :" or "Posté par
+X le …", reply/vote line, signature such as "Ibrahima S., Kayes", bare link,
+quotation, prose). Prose lines get log-odds of being a comment from named cues
+(:func:`cues`: first/second person, shouting, masked words, informal typing
+against reporting verbs, dated weekdays, headline shape, reported speech) and
+position cues (before the article end, after a comment heading, under a comment
+header), weighted by :data:`LINE_WEIGHTS`. A thread is one contiguous block
+after the article, so the comments are the block with the highest total score
+(maximum-sum subarray, linear time), started under its heading and kept only
+with thread evidence around it; an interview's turns are article text. Inside
+the block, lines are grouped only on evidence: header to header, quote + reply,
+comment + link or signature, "Name : text" lines one each.
 """
 from __future__ import annotations
 
