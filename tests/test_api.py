@@ -134,6 +134,18 @@ def test_segment_text_page(client: TestClient, moderator: Moderator) -> None:
     assert body["format"] == "text" and len(body["comments"]) > 5
 
 
+def test_segment_html_forum_gives_subject_quote_and_reply_fields(client: TestClient) -> None:
+    page = (Path(__file__).resolve().parent / "segmenter_pages" / "ht_dev2_phpbb_blockquote_01.html").read_text(
+        encoding="utf-8")
+    r = client.post("/v1/segment", json={"page": page, "format": "html"})
+    assert r.status_code == 200
+    comments = r.json()["comments"]
+    assert comments == segment_page(page).to_dict()["comments"]
+    reply = comments[1]
+    assert reply["title"].startswith("Re: Cotonou") and reply["quoted"].startswith("La Société béninoise")
+    assert reply["author"] == "Akpovi" and "a écrit" not in reply["text"] and reply["parent"] is None
+
+
 def test_segment_rejects_an_unknown_format(client: TestClient) -> None:
     r = client.post("/v1/segment", json={"page": "x", "format": "pdf"})
     assert r.status_code == 422

@@ -51,7 +51,8 @@ def test_result_is_json_ready():
     assert json.loads(json.dumps(data)) == data
     assert data["format"] == "text" and data["has_comment_section"] is True
     first = data["comments"][0]
-    assert first == {"index": 0, "text": first["text"], "lines": [14, 14], "path": None, "author": None, "date": None}
+    assert first == {"index": 0, "text": first["text"], "lines": [14, 14], "path": None, "author": None, "date": None,
+                     "title": None, "quoted": None, "parent": None}
 
 
 # ----------------------------------------------------------------------------- text pages
@@ -259,4 +260,182 @@ def test_multi_megabyte_html_page_runs_in_seconds():
 
 def test_comment_fields():
     c = Comment(0, "Merci", (3, 3))
-    assert c.to_dict() == {"index": 0, "text": "Merci", "lines": [3, 3], "path": None, "author": None, "date": None}
+    assert c.to_dict() == {"index": 0, "text": "Merci", "lines": [3, 3], "path": None, "author": None, "date": None,
+                           "title": None, "quoted": None, "parent": None}
+
+
+# ----------------------------------------------------------------------------- templates the segmenter was not built on
+
+PAGES = Path(__file__).resolve().parent / "segmenter_pages"
+HELD_OUT = {"heldout2", "holdout"}     # held-out batches: measured by scripts/evaluate_segmenter.py, never tested on
+
+
+def _dev_labels(kind: str) -> list[Path]:
+    return [p for p in sorted(PAGES.glob(f"{kind}_*.labels.json"))
+            if json.loads(p.read_text(encoding="utf-8")).get("batch") not in HELD_OUT]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("’", "'").lower().split())
+
+
+def _page(label_path: Path) -> tuple[dict, bytes]:
+    stem = label_path.name[: -len(".labels.json")]
+    page = next(p for p in (PAGES / f"{stem}.html", PAGES / f"{stem}.txt") if p.exists())
+    return json.loads(label_path.read_text(encoding="utf-8")), page.read_bytes()
+
+
+@pytest.mark.parametrize("label_path", _dev_labels("ht"), ids=lambda p: p.name.split(".")[0])
+def test_html_dev_pages_give_the_labelled_comments(label_path):
+    label, page = _page(label_path)
+    res = segment_page(page)
+    assert res.format == "html" and res.has_comment_section is label["has_comment_section"]
+    assert len(res.comments) == len(label["comments"])
+    for got, want in zip(res.comments, label["comments"]):
+        assert _norm(got.text).startswith(_norm(want["start"]))
+        for key in ("title", "parent"):
+            if any(key in c for c in label["comments"]):
+                assert getattr(got, key) == want.get(key), (key, got)
+        if "quoted" in want:
+            assert _norm(got.quoted).startswith(_norm(want["quoted"]))
+
+
+@pytest.mark.parametrize("label_path", _dev_labels("tx"), ids=lambda p: p.name.split(".")[0])
+def test_text_dev_pages_give_the_labelled_comment_lines(label_path):
+    label, page = _page(label_path)
+    res = segment_page(page)
+    want = {n for a, b in label["comment_lines"] for n in range(a, b + 1)}
+    got = {n for c in res.comments for n in range(c.lines[0], c.lines[1] + 1)}
+    lines = {i for i, line in enumerate(page.decode("utf-8-sig").split("\n"), 1) if line.strip()}
+    assert got & lines == want & lines
+    assert res.has_comment_section is label["has_comment_section"]
+
+
+def _dev_page(name: str) -> bytes:
+    return next(PAGES.glob(f"{name}.*ml")).read_bytes() if (PAGES / f"{name}.html").exists() \
+        else (PAGES / f"{name}.txt").read_bytes()
+
+
+def test_drupal_meta_lines_and_subjects_go_into_fields():
+    comments = segment_page(_dev_page("ht_dev2_drupal_soumis_par_01")).comments
+    assert len(comments) == 10
+    first = comments[0]
+    assert (first.author, first.date, first.title) == ("Wendpouiré", "sam, 12/10/2024 - 09:14", "Enfin !")
+    assert first.text.startswith("Enfin une bonne nouvelle") and "Soumis par" not in first.text
+    assert all("Soumis par" not in c.text and "répondre" not in c.text.lower() for c in comments)
+    assert [c.parent for c in comments[2:4]] == [1, 1]          # replies in Drupal's div.indented
+
+
+def test_forum_quotes_go_into_quoted_not_text():
+    comments = segment_page(_dev_page("ht_dev2_phpbb_blockquote_01")).comments
+    reply = comments[1]
+    assert reply.author == "Akpovi" and reply.title.startswith("Re: Cotonou")
+    assert reply.quoted.startswith("La Société béninoise d'énergie électrique")
+    assert reply.text.startswith("Le Grand Nokoué d'accord") and "a écrit" not in reply.text
+    assert "Revue de presse" not in {c.author for c in comments}   # the topic's opening post is the article
+
+
+def test_facebook_plugin_rendered_inline_gives_each_comment_and_reply():
+    comments = segment_page(_dev_page("ht_dev2_fb_plugin_inline_01")).comments
+    assert len(comments) == 13
+    assert (comments[0].author, comments[0].date) == ("Kouadio Jean-Marc", "2 sem")
+    assert comments[0].text.startswith("Permis à points") and "Travaille chez" not in comments[0].text
+    assert [c.parent for c in comments[:3]] == [None, 0, 0]
+    assert all("J’aime" not in c.text and "Répondre" not in c.text for c in comments)
+
+
+def test_records_without_comment_vocabulary_are_found_from_their_repetition():
+    page = ("<html><body><h1>Titre</h1><p>Le ministre a annoncé jeudi un plan, a indiqué le communiqué.</p>"
+            "<div id='zone'>" + "".join(
+                f"<div><div><b>{who}</b></div><div><font>14.05.2025 - 1{i}:22</font></div><div>{text}</div></div>"
+                for i, (who, text) in enumerate([("Sanou Moussa", "Bobo mérite ce stade depuis longtemps."),
+                                                 ("Fille de Dioulassoba", "Est-ce que les jeunes seront embauchés ?"),
+                                                 ("K. Traoré", "Il faut entretenir les stades existants.")]))
+            + "</div></body></html>")
+    res = segment_page(page)
+    assert [(c.author, c.date, c.text) for c in res.comments] == [
+        ("Sanou Moussa", "14.05.2025 - 10:22", "Bobo mérite ce stade depuis longtemps."),
+        ("Fille de Dioulassoba", "14.05.2025 - 11:22", "Est-ce que les jeunes seront embauchés ?"),
+        ("K. Traoré", "14.05.2025 - 12:22", "Il faut entretenir les stades existants.")]
+
+
+def test_json_ld_comments_are_read_when_the_markup_has_none():
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Titre", "comment": [
+        {"@type": "Comment", "text": "Très bonne analyse.", "author": {"@type": "Person", "name": "Awa"},
+         "dateCreated": "2025-01-02T10:00:00Z",
+         "comment": [{"@type": "Comment", "text": "Je ne suis pas d'accord.", "author": "Moussa"}]}]}
+    page = (f"<html><head><script type='application/ld+json'>{json.dumps(ld)}</script></head>"
+            "<body><h1>Titre</h1><p>Le ministre a annoncé jeudi un plan, a indiqué le communiqué.</p></body></html>")
+    res = segment_page(page)
+    assert [(c.text, c.author, c.date, c.parent) for c in res.comments] == [
+        ("Très bonne analyse.", "Awa", "2025-01-02T10:00:00Z", None), ("Je ne suis pas d'accord.", "Moussa", None, 0)]
+    assert res.has_comment_section
+
+
+def test_deleted_comment_placeholders_are_not_comments():
+    comments = segment_page(_dev_page("ht_dev2_disqus_inlined_01")).comments
+    assert len(comments) == 10 and "Ce commentaire a été supprimé." not in [c.text for c in comments]
+    reply = next(c for c in comments if c.text.startswith("Pourquoi ce commentaire a été supprimé"))
+    assert reply.parent is None                      # it answered the removed comment
+
+
+@pytest.mark.parametrize("name", ["tx_dev2_tribune_signed_01", "tx_dev2_communique_presse_01",
+                                  "ht_dev2_opinion_column_01", "ht_dev2_press_release_01"])
+def test_signed_columns_and_press_releases_yield_no_comments(name):
+    res = segment_page(_dev_page(name))
+    assert res.comments == [] and not res.has_comment_section
+
+
+def test_signature_lines_stay_with_their_comment_and_headers_stay_out():
+    res = segment_page(_dev_page("tx_dev2_signature_comma_01"))
+    first = res.comments[0]
+    assert first.lines == (28, 29) and first.text.splitlines()[1] == "Ibrahima S., Kayes"
+    assert len(res.comments) == 14 and not any(c.text.startswith("Réaction de") for c in res.comments)
+
+
+def test_posted_by_trailers_give_the_author_and_stay_out_of_the_text():
+    res = segment_page(_dev_page("tx_dev2_poste_par_trailer_01"))
+    assert len(res.comments) == 8
+    assert all(c.author and "Posté par" not in c.text for c in res.comments)
+
+
+def test_header_body_footer_sibling_runs_are_one_record_each():
+    items = [("Awa", "Très bon article, merci.", "12 mars 2025 à 10:02"),
+             ("Moussa K.", "Je ne suis pas du tout d'accord.", "12 mars 2025 à 11:40"),
+             ("Anonyme", "Il faut agir maintenant.", "13 mars 2025 à 08:00")]
+    block = "".join(f'<dt class="comment-author">{who} a dit…</dt><dd class="comment-body"><p>{text}</p></dd>'
+                    f'<dd class="comment-footer"><span class="comment-timestamp"><a>{when}</a></span></dd>'
+                    for who, text, when in items)
+    page = ("<html><body><h1>T</h1><p>Le ministre a annoncé jeudi un plan, a indiqué le communiqué.</p>"
+            f'<div id="comments"><h4>3 commentaires :</h4><dl id="comments-block">{block}</dl></div></body></html>')
+    assert [(c.author, c.text, c.date) for c in segment_page(page).comments] == items
+
+
+def test_comments_in_hydration_data_are_read_when_the_markup_has_none():
+    state = {"props": {"pageProps": {"comments": {"items": [
+        {"id": 1, "author": {"name": "Awa K."}, "createdAt": "2025-01-01T10:00:00Z", "body": "Je suis d'accord avec vous.",
+         "replies": [{"id": 2, "author": {"name": "Moussa"}, "body": "Pas moi du tout."}]},
+        {"id": 3, "author": "Ali", "body": "Merci pour l'info."}]}}}}
+    page = ("<html><body><div id='__next'><h1>X</h1><p>Le ministre a parlé jeudi, a indiqué le communiqué.</p></div>"
+            f"<script id='__NEXT_DATA__' type='application/json'>{json.dumps(state)}</script></body></html>")
+    assert [(c.text, c.author, c.parent) for c in segment_page(page).comments] == [
+        ("Je suis d'accord avec vous.", "Awa K.", None), ("Pas moi du tout.", "Moussa", 0), ("Merci pour l'info.", "Ali", None)]
+
+
+def test_article_teaser_lists_are_not_comment_records():
+    items = "".join(
+        f'<div class="post-item"><h3><a href="/a{i}">{title}</a></h3><div class="post-meta"><span class="post-author">'
+        f'Par {who}</span> · <time datetime="2025-03-0{i}">0{i}/03/2025</time></div><p class="post-excerpt">{text}</p>'
+        f'<a class="more" href="/a{i}">Lire la suite</a></div>'
+        for i, (title, who, text) in enumerate([
+            ("Bamako : la CMDT annonce une récolte record de coton", "Moussa Traoré",
+             "La Compagnie malienne pour le développement des textiles table sur 780 000 tonnes cette saison."),
+            ("Kayes : reprise des cours après la grève des enseignants", "Awa Keïta",
+             "Les enseignants ont repris le chemin des classes lundi après trois semaines de grève.")], 1))
+    res = segment_page(f"<html><body class='one-sidebar'><h1>Une</h1><div class='main'>{items}</div></body></html>")
+    assert res.comments == [] and not res.has_comment_section
+
+
+def test_page_layout_classes_do_not_hide_the_thread():
+    page = _dev_page("ht_dev2_drupal_soumis_par_01").replace(b"one-sidebar sidebar-second", b"two-sidebars")
+    assert len(segment_page(page).comments) == 10

@@ -13,7 +13,7 @@ from .html import segment_html
 from .lines import Unit, numbered_lines, segment_units
 
 #: Bump when segmentation output changes: the audit re-segments pages cached under another version.
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 
 PAGE_FORMATS = ("auto", "text", "html")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Comment:
-    """One reader comment: text plus where it was found and who wrote it when shown."""
+    """One reader comment: text plus where it was found, who wrote it, when, and what it answers, when shown."""
 
     index: int
     text: str
@@ -15,6 +15,9 @@ class Comment:
     path: str | None = None
     author: str | None = None
     date: str | None = None
+    title: str | None = None       # subject line of the comment ("Re: …" in forums), never part of ``text``
+    quoted: str | None = None      # earlier post or article passage the comment quotes, kept out of ``text``
+    parent: int | None = None      # ``index`` of the comment this one replies to
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (``lines`` as a 2-list or None)."""
@@ -25,6 +28,9 @@ class Comment:
             "path": self.path,
             "author": self.author,
             "date": self.date,
+            "title": self.title,
+            "quoted": self.quoted,
+            "parent": self.parent,
         }
 
 

@@ -14,27 +14,38 @@ LINK = re.compile(r"(?:https?://|www\.)\S+")
 FORM = re.compile(
     r"\b(?:laisse[rz] un commentaire|ajouter un commentaire|[ée]crire un commentaire|poster un commentaire|"
     r"publier (?:un |le |votre )?commentaire|commenter cet article|r[ée]agi(?:r|ssez) [àa] cet article|"
-    r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|"
+    r"donnez votre avis|leave a (?:reply|comment)|post comment|add a comment|ajoute[rz] (?:un |votre )?commentaire|"
+    r"ajoute[rz] (?:une |votre )?r[ée]action|laisse[rz] (?:une |votre )?r[ée]action|"
+    r"(?:publier|envoyer|poster) ma r[ée]action|[ée]crire une r[ée]action|j'accepte la charte|charte de mod[ée]ration|"
+    r"(?:adresses?|e-?mails?) (?:e-?mail )?(?:sont |est )?(?:masqu|cach)|"
+    r"(?:commentaires|r[ée]actions|messages|contributions) sont (?:publi[ée]e?s|mod[ée]r[ée]e?s|soumise?s|valid[ée]e?s)|merci de (?:signer|rester courtois)|"
+    r"^(?:texte|message|commentaire|e-?mail|nom|pseudo)\b[^.!?]{0,40}:$|^\[ *[^\]]{0,40}\]$|^\[ \] |"
     r"(?:e-?mail|courriel|messagerie)\W{0,3}(?:ne sera|n'est) (?:pas|jamais) (?:publi|affich)|will not be published|"
     r"^(?:(?:entrez|saisissez|tapez|[ée]crivez|r[ée]digez|indiquez) )?votre (?:commentaire|message|r[ée]action|nom|"
     r"e-?mail|adresse(?: e-?mail)?|pseudo|site(?: web)?)(?: \([^)]*\))?\s*[*:.…]*$|"
     r"champs (?:obligatoires|requis)|required fields are marked|enregistrer mon nom|save my name|"
-    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer)|"
+    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer|r[ée]pondre)|"
     r"logged in to (?:post|comment)|annuler la r[ée]ponse|cancel reply|"
     r"commentaires? (?:sont|est) (?:ferm|d[ée]sactiv)|comments are closed|aucun commentaire|"
     r"soyez le premier [àa] (?:commenter|r[ée]agir)|be the first to comment|pas encore de commentaire|no comments yet|"
     r"^(?:votre )?(?:commentaire|message|r[ée]action|nom|name|e-?mail|site(?: web)?|website|pseudo)\s*[*:]\s*\*?$|"
-    r"^(?:envoyer|soumettre|publier|valider)(?: (?:le|mon|votre) commentaire)?$)"
+    r"^(?:\W*\s)?(?:gif\s+)?(?:envoyer|soumettre|publier|valider)(?: (?:le|mon|votre) commentaire)?$)"
 )
+SUBMIT = re.compile(      # calls for op-eds or letters: not a comment section
+    r"(?:envoyez|proposez|soumettez|adressez)[- ](?:nous )?(?:votre|vos) (?:texte|tribune|contribution|opinion|lettre)|"
+    r"^proposer une tribune$|^courrier des lecteurs$")
 PAYWALL_SECTION = re.compile(
     r"(?:contribution|commentaire|comment|r[ée]action|espace d'[ée]change|discussion|r[ée]agir|commenter)[^.!]*\b(?:abonn|subscri)|"
     r"(?:abonn|subscri)[^.!]*\b(?:contribu|comment|r[ée]agir|discussion|[ée]change)"
 )
 HEADING = re.compile(
     r"^(?:(?:\d+|un|une|one|aucun|aucune|no)\s+)?(?:commentaires?|r[ée]actions?|comments?|r[ée]ponses?|responses?|"
-    r"r[ée]flexions?|thoughts?|replies|contributions?|avis)(?:\s*\(\d+\))?(?:\s+(?:sur|à|a|to|on|pour)\s+[«“\"].*)?\s*:?$|"
-    r"^(?:vos|les|des|nos) (?:commentaires|r[ée]actions|contributions|avis)(?: des (?:lecteurs|internautes))?(?:\s*\(\d+\))?\s*:?$|"
-    r"^(?:discussion|forum|d[ée]bat|le d[ée]bat|espace commentaires|avis des lecteurs|r[ée]actions des lecteurs)(?:\s*\(\d+\))?\s*:?$"
+    r"r[ée]flexions?|thoughts?|replies|contributions?|avis)(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?"
+    r"(?:\s+(?:sur|à|a|to|on|pour)\s+[«“\"].*)?\s*:?$|"
+    r"^(?:(?:vos|les|des|nos) )?(?:commentaires|r[ée]actions|contributions|avis)(?: des (?:lecteurs|internautes))?"
+    r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$|"
+    r"^(?:discussion|forum|d[ée]bat|le d[ée]bat|espace commentaires|avis des lecteurs|r[ée]actions des lecteurs)"
+    r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$"
 )
 END = re.compile(
     r"^(?:sources?|cr[ée]dits?(?: photos?)?|photos?|auteur|tags?|mots[- ]cl[ée]s|[ée]tiquettes?|cat[ée]gories?|"
@@ -56,10 +67,14 @@ LIST_HEADING = re.compile(
 ACTION_PART = re.compile(
     r"^(?:r[ée]pondre|reply|signaler(?: un abus| ce commentaire| le commentaire)?|report|citer|quote|j'aime(?: pas)?|"
     r"like|dislike|modifier|edit|supprimer|delete|permalien|permalink|partager|share|"
-    r"(?:voir|afficher|masquer|charger) (?:les |plus de |la )?(?:r[ée]ponses?|commentaires?)|voir plus|charger plus|"
+    r"(?:voir|afficher|masquer|charger|lire) (?:les |plus de |la |tou(?:te)?s les )?(?:autres )?(?:\d+ )?(?:autres )?(?:r[ée]ponses?|commentaires?|r[ée]actions?)"
+    r"(?: \(?\d+\)?)?(?: de plus| suivants?| pr[ée]c[ée]dents?| plus anciens?| plus r[ée]cents?)?|"
+    r"r[ée]pondre (?:au sujet|[àa] la discussion|[àa] ce sujet)|nouveau sujet|voir plus|charger plus|"
     r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
-    r"[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies))$"
+    r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
+    r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
+    r"j'approuve|je d[ée]sapprouve|(?:pas )?d'accord|(?:pas )?utile|(?:[\w'’ ]{1,20}?\s*[(:]\s*[+-]?\d+\s*\)?))$"
 )
 FURNITURE_SHORT = re.compile(
     r"^(?:partage[rz]?(?: (?:sur|cet article|l'article))?|share(?: this)?|tweet(?:er)?|imprimer|print|envoyer(?: par e-?mail)?|"
@@ -67,14 +82,14 @@ FURNITURE_SHORT = re.compile(
     r"rechercher|recherche|search|connexion|se connecter|s'inscrire|inscription|mon compte|d[ée]connexion|"
     r"contact(?:ez-nous)?|[àa] propos|qui sommes-nous|mentions l[ée]gales|politique de confidentialit[ée]|cgu|"
     r"conditions g[ée]n[ée]rales.*|publicit[ée]|espace annonceurs?|annonces?|newsletter|to top|top|haut de page|"
-    r"retour en haut|retour|suivant|pr[ée]c[ée]dent|article (?:suivant|pr[ée]c[ée]dent)|page \d+|voir plus|"
+    r"retour en haut|retour|suivant|pr[ée]c[ée]dent|article (?:suivant|pr[ée]c[ée]dent)|page \d+(?: ?(?:/|sur|of) ?\d+)?|voir plus|"
     r"charger plus|afficher plus|en savoir plus|lire plus|lire la suite|s'abonner|abonnez-vous|je m'abonne|"
-    r"d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
+    r"je m'inscris|trier par.*|sort by.*|class[ée]s? par.*|d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
     r"fermer|close|sponsoris[ée]|advertisement|ajoutez votre titre ici|flash info|en direct|direct|live|"
     r"breaking news|derni[èe]re minute|galerie|vid[ée]os?|photos?|podcasts?|politique|[ée]conomie|soci[ée]t[ée]|"
     r"sports?|culture|international|afrique|monde|sant[ée]|opinions?|actualit[ée]s?|r[ée]gions?|nation|justice|"
     r"s[ée]curit[ée]|[ée]ducation|faits divers|people|technologies?|environnement|diaspora|emploi|tribune|"
-    r"[ée]ditorial|interview|dossiers?|plus)(?:\s*[.…]+)?\s*:?$"
+    r"[ée]ditorial|interview|dossiers?|plus)(?:\s*[.…]+)?\s*[:?]?$"
 )
 NOTICES = ("tous droits réservés", "all rights reserved", "reproduction interdite", "reproduction intégrale", "©",
             "de cet article à lire", "réservé aux abonnés", "réservée aux abonnés", "déjà abonné", "pour lire la suite",
@@ -88,19 +103,38 @@ CALL_TO_ACTION = re.compile(
 COOKIE_CONTEXT = re.compile(r"consent|navigation|donn[ée]es|partenaires|publicit|appareil|param[èe]tr|traceurs|"
                              r"exp[ée]rience|accepte|audience|utilis|notre site|ce site|our site|website")
 MENU_SEP = re.compile(r"\s[|•·»›/]\s")
+DELETED = re.compile(       # a placeholder left where a moderator removed a comment: not a comment
+    r"^(?:ce |cette |this |le |la )?(?:commentaire|comment|message|post|r[ée]ponse|contribution)\s+(?:a [ée]t[ée] |"
+    r"est |was |has been |is )?(?:supprim[ée]e?|deleted|removed|masqu[ée]e?|retir[ée]e?|censur[ée]e?)\b.{0,60}$",
+    re.I,
+)
+REPLY_HEADER = re.compile(
+    r"^[\s↳>→└»-]*r[ée]ponse (?:de|d')\s*(?P<name>[^–—|·]{1,50}?)\s+(?:à|a|to)\s+(?P<to>[^–—|·]{1,50}?)"
+    r"(?:\s+[-–—|·]\s+(?P<rest>.+))?$",
+    re.I,
+)
 SAYS = re.compile(
-    r"^(?P<name>[^.!?]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)\s*:\s*(?P<rest>.*)$",
+    r"^(?P<name>[^!?:]{1,60}?)\s+(?:dit|a dit|a [ée]crit|[ée]crit|says|said|wrote|a r[ée]pondu|r[ée]pond)"
+    r"(?:\s*:\s*(?P<rest>.*)|\s+(?:le |on )?(?P<when>.{3,50}?)\s*:)$",
     re.I,
 )
 POSTED_BY = re.compile(
-    r"^(?:post[ée]|publi[ée]|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse)?\s*(?:par|de|by)\s+"
-    r"(?P<name>.+?)\s+(?:le|on|il y a|»)\s+(?P<rest>.+)$",
+    r"^(?:(?:post[ée]|publi[ée]|soumis|[ée]crit|envoy[ée]|message|commentaire|r[ée]ponse|r[ée]action|avis)"
+    r"(?: n°\s*\d+)?(?:\s*[-–—|·]\s*|\s+))?(?:par|de|by)\s*:?\s+"
+    r"(?P<name>.+?)(?:\s+[-–—|·])?\s+(?:le|on|il y a|»|[-–—|·])\s+(?P<rest>.+)$",
     re.I,
 )
 DATE_BY = re.compile(
     r"^(?:(?:post[ée]|publi[ée]|[ée]crit|envoy[ée])\s+)?(?:le\s+)?(?P<rest>.+?)\s+(?:par|by)\s+(?P<name>.+)$", re.I
 )
+IDENTITY_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>.{1,60}?)\s+[-–—|·•]\s+(?P<rest>[^-–—|·•]{3,40})$")
+NAME_PLACE = re.compile(r"^(?P<who>[^,/–—]{1,30}?)\s*(?:,|\s/|\s[–—-])\s*(?P<where>[^,/–—]{2,25})$")
+SIGNED_BY = re.compile(r"^(?:[Uu]ne?)\s+(?:[\w'’-]+\s+){0,2}(?:de|du|d'|d’|des)\s*[A-ZÀ-Ý][\w'’ -]{1,25}$")
+PAREN_DATE = re.compile(r"^(?:#\s*\d+\s+)?(?P<name>[^()]{1,50}?)\s*\((?P<rest>[^()]{3,40})\)\s*:?$")
+INLINE_AUTHOR = re.compile(r"^(?P<name>[^:!?«»\"]{1,40}?)\s?:\s+(?P<rest>\S.{8,})$")
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
+BYLINE_DATED = re.compile(r"^(?:par|by)\s.{2,60}\b(?:publi[ée]|mis à jour|mise à jour|modifi[ée]|updated|published)\b")
+DATELINE = re.compile(r"^[a-zà-ÿ' -]{2,30}, le \d{1,2}(?:er)? [a-zéû]+ \d{4}\.?$")
 BYLINE = re.compile(r"^(?:par|by)\s+(?P<name>.+)$", re.I)
 QUOTE = re.compile(r"^(?:[«“\"„‹].{15,}[»”\"›][\s.!?…]*|>.*)$", re.S)
 DATE_WORDS = word_list(__package__, "date_words")
@@ -168,9 +202,9 @@ SKIP_ZONE_TAGS = frozenset({"nav", "aside"})
 BLOCK_TAGS = frozenset("p div br li ul ol blockquote h1 h2 h3 h4 h5 h6 section article header footer tr table "
                         "pre dd dt dl figure figcaption main form hr address".split())
 CWORD = r"(?:comments?|commentaires?|r[ée]actions?|disqus)"
-ITEM_TOKEN = re.compile(
-    r"^(?:li-|div-)?(?:comment|commentaire|reaction|réaction)(?:[-_]?(?:item|entry|single|node|box|bloc|block|card|"
-    r"row|wrap|\d+))?$"
+ITEM_TOKEN = re.compile(                                   # "comment", "li-comment", vendor "wpd-comment", "coral-comment"
+    r"^(?:(?!(?:add|new|post|no|leave|write|your|my|count|total|nb|num)[-_])[a-z]{2,6}[-_])?(?:li-|div-)?"
+    r"(?:comment|commentaire|reaction|réaction|cmt)(?:[-_]?(?:item|entry|single|node|box|bloc|block|card|row|wrap|\d+))?$"
 )
 ITEM_ID = re.compile(r"^(?:li-|div-)?(?:comment|commentaire|reaction|réaction)[-_]?\d+$")
 PREFIX = r"^(?:(?:comments?|commentaires?|r[ée]actions?|post|reply|entry)[-_]?)?"
@@ -192,7 +226,3 @@ TOKEN_ROLES = (
                              r"zone|block|bloc|thread|holder|box|liste))?$|^commentlist$|^disqus_thread$|"
                              r"^(?:post-list|replies|children|reponses|réponses)$")),
 )
-ITEMPROP_ROLES = {"author": "author", "creator": "author", "name": "author", "datecreated": "date",
-                   "datepublished": "date", "text": "body", "commenttext": "body"}
-SKIP_ROLES = frozenset({"skip", "skipzone", "nested", "form", "action", "author", "date", "avatar", "meta", "heading"})
-STRIP_SAYS = re.compile(r"\s*(?:dit|a dit|a [ée]crit|says|said|wrote)\s*:?\s*$|\s*:\s*$", re.I)

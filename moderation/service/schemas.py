@@ -66,6 +66,9 @@ class CommentOut(BaseModel):
     path: str | None = Field(None, description="element path in an HTML page")
     author: str | None = None
     date: str | None = None
+    title: str | None = Field(None, description="subject line of the comment, kept out of its text")
+    quoted: str | None = Field(None, description="earlier post or passage the comment quotes, kept out of its text")
+    parent: int | None = Field(None, description="index of the comment this one replies to")
 
 
 class SegmentResponse(BaseModel):
