@@ -281,7 +281,8 @@ def test_report_renders_in_headless_chromium(seeds_out):
     assert proc.returncode == 0 and 'data-ready="1"' in dom, proc.stderr[-2000:]   # the script ran
     assert "Merci au grand President Poutine" in dom and "Poutine fait pleurer encore" in dom
     flagged = sum(r["flagged"] for r in results(seeds_out))
-    assert dom.count('class="item"') == flagged and f'<span id="shown">{flagged}</span>' in dom
+    listed = dom[dom.index('id="flagged"'):dom.index('id="near"')]      # the near misses are items too
+    assert listed.count('class="item"') == flagged and f'<span id="shown">{flagged}</span>' in dom
 
 
 def test_report_in_french_ranks_by_label_and_lists_near_misses(tmp_path, monkeypatch):

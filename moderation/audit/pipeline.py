@@ -118,6 +118,10 @@ def _steps(sources: Iterable[InputFile], engine, model: Model, model_version: st
            args: argparse.Namespace) -> Iterator[Step]:
     """Turn inputs into steps, skipping inputs the store already has `done` for this model."""
     for src in sources:
+        if src.kind == "parquet":
+            yield Step(src, "error", _input_key(src, "", model_version, args),
+                       f"{src.name}: Parquet input is read by the Dask engine (--engine dask)")
+            continue
         try:
             data = src.path.read_bytes() if src.kind == "page" else None
             sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(src.path)
