@@ -56,6 +56,7 @@ class _Input:
 
     @property
     def input_hash(self) -> str:
+        """The input's key: kind, location, fingerprint and the options that change its rows."""
         return digest(self.src.kind, self.src.location, self.fingerprint, self.options)
 
 
@@ -69,6 +70,7 @@ class _Tally:
     comments_scored: int = 0
 
     def add(self, summary: dict, ranked: bool = True) -> None:
+        """Fold one partition's summary (a task's result or a marker) in."""
         for name, c in summary["sources"].items():
             mine = self.counts.setdefault(name, {"n": 0, "flagged": 0, **{lab: 0 for lab in LABELS}})
             for k, v in c.items():
@@ -78,6 +80,7 @@ class _Tally:
             self.rank(summary)
 
     def rank(self, summary: dict) -> None:
+        """Offer a partition's best-ranked comments to the report's lists, in the run's source order."""
         base = summary["order"] * _SEQ
         for rank, row, rec in summary["top"]:
             self.top.add(rank, rec, base + row)
@@ -213,11 +216,13 @@ def _plan(client, inputs: list[_Input], args: argparse.Namespace, block: int, mo
 
 
 def _segmenter_version() -> str:
+    """The segmenter version (pages are segmented again when it changes)."""
     from ..segment import SEGMENTER_VERSION
     return SEGMENTER_VERSION
 
 
 def _json(obj) -> bytes:
+    """UTF-8 JSON bytes."""
     import json
     return json.dumps(obj, ensure_ascii=False).encode("utf-8")
 
@@ -296,11 +301,10 @@ def _run_tasks(client, tasks, progress: Progress, tally: _Tally, inputs_by_name:
                     raise AuditError(f"the workers running partition {spec.name} died too often (out of memory? "
                                      "see the workers' logs); the partitions written so far are kept: run the "
                                      "audit again to resume") from None
-                if spec.kind == "pages" or not isinstance(exc, (InputError, OSError, ValueError, KeyError)):
-                    if not _is_arrow_error(exc):
-                        raise AuditError(f"partition {spec.name} failed: {type(exc).__name__}: {exc}") from None
+                message = _input_failure(spec, exc)
+                if message is None:
+                    raise AuditError(f"partition {spec.name} failed: {type(exc).__name__}: {exc}") from None
                 inp = inputs_by_name[spec.sources[0]]
-                message = str(exc)
                 inp.error = inp.error or (message if inp.src.name in message else f"{inp.src.name}: {message}")
                 progress.update(files=1)
             else:
@@ -317,12 +321,22 @@ def _run_tasks(client, tasks, progress: Progress, tally: _Tally, inputs_by_name:
         raise
 
 
-def _is_arrow_error(exc: BaseException) -> bool:
+def _input_failure(spec: PartSpec, exc: BaseException) -> str | None:
+    """Why a failed partition makes its input unusable, or None when the failure is the run's, not the input's.
+
+    Pages fail one by one inside their partition, so a pages partition that raises is never the input's fault.
+    """
+    if spec.kind == "pages":
+        return None
     try:
-        import pyarrow
-    except ImportError:
-        return False
-    return isinstance(exc, pyarrow.ArrowException)
+        from pyarrow import ArrowException
+    except ImportError:             # pragma: no cover - pyarrow comes with the extra
+        ArrowException = InputError
+    if isinstance(exc, (InputError, OSError, ArrowException)):
+        return str(exc)
+    if spec.kind == "parquet" and isinstance(exc, KeyError):
+        return f"its columns differ from the first Parquet file's ({exc})"
+    return None
 
 
 # --------------------------------------------------------------------------- outputs
@@ -494,6 +508,7 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
 
 
 def _exists(results: str, spec: PartSpec) -> bool:
+    """Whether a partition's results file is still there (a marker alone is not enough to skip it)."""
     from .dask_worker import result_exists
     return result_exists(results, f"{spec.name}.parquet")
 

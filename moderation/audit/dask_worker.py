@@ -46,6 +46,7 @@ _FIELDS = {"line_first": "line", "line_last": "line_last", "dom_path": "dom_path
 
 
 def plugin_name(model_sha: str) -> str:
+    """The plugin's name on the workers: one per model, so audits with different models can share a cluster."""
     return f"moderation-model-{model_sha[:16]}"
 
 
@@ -66,6 +67,7 @@ class ModelPlugin(WorkerPlugin):
         self.loads = 0
 
     def setup(self, worker) -> None:
+        """On the worker: write the model and manifest to its local folder, load and verify them, warm up."""
         if self.version != __version__:
             raise ModelError(f"worker {worker.address} runs moderation {__version__}, the client "
                              f"{self.version}: install the same version on every worker")
@@ -79,6 +81,7 @@ class ModelPlugin(WorkerPlugin):
         self.model_bytes = self.manifest_bytes = b""                 # the loaded model is what stays
 
     def teardown(self, worker) -> None:
+        """Drop the model when the plugin is replaced or the worker closes."""
         self.moderator = None
 
 
@@ -104,6 +107,7 @@ class RunContext:
 
 
 def _moderator(ctx: RunContext) -> Moderator:
+    """The model the plugin loaded on this worker."""
     from distributed import get_worker
     plugin = get_worker().plugins.get(ctx.plugin)
     if plugin is None or plugin.moderator is None:
@@ -112,6 +116,7 @@ def _moderator(ctx: RunContext) -> Moderator:
 
 
 def _load_count(ctx: RunContext) -> int:
+    """How many times this worker process loaded the model (recorded in each marker)."""
     from distributed import get_worker
     return get_worker().plugins[ctx.plugin].loads
 
@@ -119,6 +124,7 @@ def _load_count(ctx: RunContext) -> int:
 # --------------------------------------------------------------------------- storage (local folder or URL)
 
 def _fs(results: str):
+    """The fsspec filesystem and root path of the results location."""
     import fsspec
     return fsspec.core.url_to_fs(results)
 
@@ -147,6 +153,7 @@ def publish(results: str, relative: str, data: bytes) -> None:
 
 
 def _path(results: str, relative: str):
+    """The filesystem and full path of a file under the results location."""
     fs, root = _fs(results)
     return fs, f"{root.rstrip('/')}/{relative}"
 
@@ -168,6 +175,7 @@ def open_result(results: str, relative: str):
 
 
 def result_exists(results: str, relative: str) -> bool:
+    """Whether a file exists under the results location."""
     fs, path = _path(results, relative)
     return fs.exists(path)
 
@@ -182,6 +190,7 @@ def list_results(results: str) -> list[str]:
 
 
 def remove_result(results: str, relative: str) -> None:
+    """Delete a file under the results location (gone already is fine)."""
     fs, path = _path(results, relative)
     with contextlib.suppress(FileNotFoundError):
         fs.rm_file(path)
@@ -244,6 +253,7 @@ def _finish(frame: pd.DataFrame, probs: np.ndarray, spec: PartSpec, ctx: RunCont
 
 
 def _write_results(spec: PartSpec, ctx: RunContext, cols: dict, sources: list, verdicts: list, keep: list) -> None:
+    """The partition's results Parquet file: the kept rows, scores unrounded, zstd-compressed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

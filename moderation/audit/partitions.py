@@ -67,6 +67,7 @@ def fingerprint(info: dict) -> str:
 
 
 def part_name(kind: str, input_hash: str, model_sha: str, index: int) -> str:
+    """A partition's file stem: what it reads, from which input, with which model, which piece."""
     return f"{kind}-{input_hash[:16]}-{model_sha[:8]}-{index:05d}"
 
 
@@ -85,12 +86,14 @@ def page_groups(pages: Sequence[tuple[str, str, str, int, str]], max_bytes: int,
 
 
 def pages_hash(group: Iterable[tuple[str, str, str, int, str]]) -> str:
+    """The key of a run of pages: their locations, formats and fingerprints, and the segmenter version."""
     return digest("pages", SEGMENTER_VERSION, [(loc, fmt, fp) for loc, _, fmt, _, fp in group])
 
 
 # --------------------------------------------------------------------------- cutting tables (CSV, JSONL)
 
 def _open(location: str):
+    """A local path or URL opened for reading bytes, through fsspec."""
     import fsspec
     return fsspec.open(location, "rb").open()
 
@@ -167,6 +170,7 @@ def empty_rows() -> pd.DataFrame:
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
+    """Row dicts as the rows frame (missing fields None, line numbers nullable integers)."""
     if not rows:
         return empty_rows()
     frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS)).astype(object)

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from ..labels import LABEL_DESCRIPTIONS, LABEL_DESCRIPTIONS_FR, LABELS
 from ..scoring.verdict import Verdict, judge
