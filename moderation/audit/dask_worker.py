@@ -236,8 +236,7 @@ def _finish(frame: pd.DataFrame, probs: np.ndarray, spec: PartSpec, ctx: RunCont
     top = _top([(html_rank(verdicts[i], ctx.thresholds), i) for i in flagged_rows], HTML_LIMIT)
     near = _top([(html_rank(verdicts[i], ctx.thresholds), i) for i in near_rows], NEAR_MISS_LIMIT)
 
-    keep = flagged_rows if ctx.only_flagged else range(len(verdicts))
-    _write_results(spec, ctx, cols, sources, verdicts, list(keep))
+    _write_results(spec, ctx, cols, sources, probs, verdicts, flagged_rows if ctx.only_flagged else None)
     buf = io.StringIO()
     out = csv.writer(buf)
     for i in flagged_rows:
@@ -246,26 +245,33 @@ def _finish(frame: pd.DataFrame, probs: np.ndarray, spec: PartSpec, ctx: RunCont
     summary = {"name": spec.name, "order": spec.order, "sources": counts, "errors": errors,
                "top": [[r, i, record(i)] for r, i in top], "near": [[r, i, record(i)] for r, i in near],
                "thresholds": ctx.thresholds, "only_flagged": ctx.only_flagged, "model_sha": ctx.model_sha,
-               "run_id": ctx.run_id, "rows": len(verdicts), "written": len(keep), "scored": scored,
+               "run_id": ctx.run_id, "rows": len(verdicts),
+               "written": len(flagged_rows) if ctx.only_flagged else len(verdicts), "scored": scored,
                "pid": os.getpid(), "model_loads": _load_count(ctx) if scored else None}
     publish(ctx.results, f"_done/{spec.name}.json", json.dumps(summary, ensure_ascii=False).encode("utf-8"))
     return summary
 
 
-def _write_results(spec: PartSpec, ctx: RunContext, cols: dict, sources: list, verdicts: list, keep: list) -> None:
-    """The partition's results Parquet file: the kept rows, scores unrounded, zstd-compressed."""
+def _write_results(spec: PartSpec, ctx: RunContext, cols: dict, sources: list, probs: np.ndarray, verdicts: list,
+                   keep: list[int] | None) -> None:
+    """The partition's results Parquet file: the kept rows (None: all), scores unrounded, zstd-compressed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def pick(values: list) -> list:
+        return values if keep is None else [values[i] for i in keep]
+
+    rows = np.arange(len(verdicts)) if keep is None else np.asarray(keep, dtype=np.int64)
+    kept = pick(verdicts)
     table = pa.table({
-        "source": pa.array([sources[i] for i in keep], pa.string()),
-        **{_FIELDS[f]: pa.array([cols[f][i] for i in keep], pa.int64() if f.startswith("line") else pa.string())
+        "source": pa.array(pick(sources), pa.string()),
+        **{_FIELDS[f]: pa.array(pick(cols[f]), pa.int64() if f.startswith("line") else pa.string())
            for f in ("line_first", "line_last", "dom_path", "ext_id", "author", "date", "url")},
-        **{lab: pa.array([verdicts[i].scores[lab] for i in keep], pa.float64()) for lab in LABELS},
-        "labels": pa.array([list(verdicts[i].labels) for i in keep], pa.list_(pa.string())),
-        "flagged": pa.array([verdicts[i].flagged for i in keep], pa.bool_()),
-        "model_version": pa.array([ctx.model_version] * len(keep), pa.string()),
-        "text": pa.array([cols["text"][i] for i in keep], pa.string()),
+        **{lab: pa.array(probs[rows, j] if len(rows) else np.empty(0), pa.float64()) for j, lab in enumerate(LABELS)},
+        "labels": pa.array([list(v.labels) for v in kept], pa.list_(pa.string())),
+        "flagged": pa.array([v.flagged for v in kept], pa.bool_()),
+        "model_version": pa.array([ctx.model_version] * len(kept), pa.string()),
+        "text": pa.array(pick(cols["text"]), pa.string()),
     })
     buf = pa.BufferOutputStream()
     pq.write_table(table.select(list(RESULT_COLUMNS)), buf, compression="zstd")
