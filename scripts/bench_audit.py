@@ -115,7 +115,7 @@ def run(csv_path: Path, out: Path, options: list[str]) -> dict:
         sys.exit(f"audit failed ({proc.returncode}):\n{stderr}")
     peak_one = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     lines = stdout.strip().splitlines()
-    workers = next((line.strip() for line in lines if "peak RSS per worker" in line), "")
+    workers = "\n  ".join(line.strip() for line in lines if "peak RSS per worker" in line or "scoring:" in line)
     return {"wall": wall, "peak_one_mb": peak_one / 1024, "peak_tree_mb": peak_tree / 1024,
             "rss_is_new_max": peak_one > before, "summary": lines[0], "workers": workers}
 

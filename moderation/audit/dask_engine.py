@@ -51,8 +51,8 @@ class _Input:
     options: str = ""
     specs: list[PartSpec] = field(default_factory=list)
     error: str | None = None
-    scored: bool = False
-    size: int = 0
+    scored: bool = False              # some of its partitions were scored in this run
+    size: int = 0                     # bytes, from the listing
 
     @property
     def input_hash(self) -> str:
@@ -169,14 +169,24 @@ def _plan(client, inputs: list[_Input], args: argparse.Namespace, block: int, mo
             ranges[inp.src.location] = cached
         else:
             todo.append(inp)
+    from distributed import wait
+
     jobs = [(inp, i) for inp in todo for i in range(-(-inp.size // block))]
-    stats = client.gather(client.map(block_stats, [inp.src.location for inp, _ in jobs],
-                                     [i * block for _, i in jobs], [min((i + 1) * block, inp.size) for inp, i in jobs],
-                                     [inp.src.kind == "csv" for inp, _ in jobs], pure=False)) if jobs else []
+    futures = client.map(block_stats, [inp.src.location for inp, _ in jobs], [i * block for _, i in jobs],
+                         [min((i + 1) * block, inp.size) for inp, i in jobs],
+                         [inp.src.kind == "csv" for inp, _ in jobs], pure=False) if jobs else []
+    wait(futures)
     by_input: dict[str, list[dict]] = {}
-    for (inp, _), s in zip(jobs, stats):
-        by_input.setdefault(inp.src.location, []).append(s)
+    for (inp, _), fut in zip(jobs, futures):
+        if fut.status == "error":
+            if not isinstance(fut.exception(), OSError):
+                fut.result()                        # not the file's fault: let it stop the run
+            inp.error = inp.error or f"{inp.src.name}: cannot read ({fut.exception()})"
+        else:
+            by_input.setdefault(inp.src.location, []).append(fut.result())
     for inp in todo:
+        if inp.error is not None:
+            continue
         ranges[inp.src.location] = table_ranges(inp.src.kind, inp.size, block, by_input.get(inp.src.location, []))
         publish(results, f"_plans/{inp.input_hash}.json", _json(ranges[inp.src.location]))
 
@@ -469,8 +479,13 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
                     todo.append(spec)
                 else:
                     todo.append(spec)
-            tasks = _graph(todo, ctx, rejudge, by_name)
+            import dask
+            # rows stay Python objects: converting them to Arrow strings would cost a task and a copy per partition
+            with dask.config.set({"dataframe.convert-string": False}):
+                tasks = _graph(todo, ctx, rejudge, by_name)
+            t_scoring = time.monotonic()
             _run_tasks(client, tasks, progress, tally, by_name)
+            t_scoring = time.monotonic() - t_scoring
             rss = client.run(peak_rss_mb)
         progress.close()
         failed = {inp.src.name for inp in inputs if inp.error and inp.src.kind != "page"}
@@ -497,6 +512,10 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
             outputs.append(_write_flagged_csv(out, results, kept))
         notes.append(f"results: {results} ({len(kept)} Parquet files, "
                      f"{'flagged comments only' if args.only_flagged else 'every comment'})")
+        if tally.comments_scored:
+            rate = tally.comments_scored / max(t_scoring, 1e-9)
+            notes.append(f"scoring: {tally.comments_scored:,} comments in {t_scoring:,.1f} s on {len(rss)} workers, "
+                         f"{rate:,.0f} comments/s ({rate / max(len(rss), 1):,.0f} per worker)")
         notes.append(f"{len(rss)} workers, peak RSS per worker " +
                      ", ".join(f"{mb:,.0f} MB" for mb in sorted(rss.values())) +
                      f"; {time.monotonic() - t0:,.1f} s")
