@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dask: address of a running Dask scheduler (default: start a local cluster sized to the machine)")
     p.add_argument("--workers", type=int, help="dask: worker processes of the local cluster (default: one per core)")
     p.add_argument("--partition-size", metavar="SIZE",
-                   help="dask: bytes of input per partition, e.g. 32MB (default: 32MB; a Parquet file is one partition)")
+                   help="dask: bytes of input per partition, e.g. 64MB (default: 16MB; a Parquet file is one partition)")
     p.add_argument("--results", metavar="FOLDER_OR_URL",
                    help="dask: where workers write the results Parquet files; every worker must reach it "
                         "(default: OUT/results)")

@@ -158,7 +158,7 @@ def main() -> int:
                     help="local: --jobs values; dask: single process, then Dask with --workers values (default: local)")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to run (default: 1 2)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Dask local cluster sizes (default: 1 2)")
-    ap.add_argument("--partition-size", default="32MB", help="Dask --partition-size (default: 32MB)")
+    ap.add_argument("--partition-size", default="16MB", help="Dask --partition-size (default: 16MB)")
     ap.add_argument("--keep", type=Path, help="keep the CSV and outputs in this folder")
     a = ap.parse_args()
     n = a.n or (1_000_000 if a.engine == "dask" else 200_000)

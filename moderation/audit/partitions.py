@@ -169,14 +169,15 @@ def empty_rows() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c.startswith("line") else object) for c in ROW_COLUMNS})
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    """Row dicts as the rows frame (missing fields None, line numbers nullable integers)."""
-    if not rows:
-        return empty_rows()
-    frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS)).astype(object)
-    for c in ("line_first", "line_last"):
-        frame[c] = frame[c].astype("Int64")
-    return frame
+def _frame(rows: Iterable[dict]) -> pd.DataFrame:
+    """Row dicts as the rows frame (missing fields None, line numbers nullable integers), built column by column:
+    a dict per row held for a whole partition would cost several times the text it carries."""
+    columns: dict[str, list] = {c: [] for c in ROW_COLUMNS}
+    for row in rows:
+        for c, values in columns.items():
+            values.append(row.get(c))
+    return pd.DataFrame({c: pd.Series(v, dtype="Int64" if c.startswith("line") else object)
+                         for c, v in columns.items()}, columns=list(ROW_COLUMNS))
 
 
 def read_pages(spec: PartSpec) -> pd.DataFrame:
@@ -209,9 +210,9 @@ def read_table(spec: PartSpec, text_column: str, id_column: str) -> pd.DataFrame
     chunk = Chunk(header, spec.first_line, spec.final)
     records = iter_records(io.BytesIO(data), name, spec.kind, text_column=text_column, id_column=id_column,
                            keep=KEEP_COLUMNS, chunk=chunk)
-    return _frame([{"source": name, "line_first": r.line, "line_last": r.line, "ext_id": r.id, "text": r.text,
-                    **{k: None if r.extra.get(k) is None else str(r.extra[k]) for k in KEEP_COLUMNS}}
-                   for r in records])
+    return _frame({"source": name, "line_first": r.line, "line_last": r.line, "ext_id": r.id, "text": r.text,
+                   **{k: None if r.extra.get(k) is None else str(r.extra[k]) for k in KEEP_COLUMNS}}
+                  for r in records)
 
 
 def parquet_columns(available: Sequence[str], text_column: str, id_column: str, name: str) -> list[str]:
