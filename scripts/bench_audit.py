@@ -93,7 +93,8 @@ def run(csv_path: Path, out: Path, options: list[str]) -> dict:
     """Run one audit in a subprocess; wall time and memory figures."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "moderation.cli", "audit", str(csv_path), "--out", str(out), *options]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_tree = 0
@@ -113,10 +114,12 @@ def run(csv_path: Path, out: Path, options: list[str]) -> dict:
     sampler.join()
     if proc.returncode != 0:
         sys.exit(f"audit failed ({proc.returncode}):\n{stderr}")
-    peak_one = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # the audit's whole process tree: Dask's worker processes are its children, reaped before it exits
+    peak_one, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
     lines = stdout.strip().splitlines()
     workers = "\n  ".join(line.strip() for line in lines if "peak RSS per worker" in line or "scoring:" in line)
-    return {"wall": wall, "peak_one_mb": peak_one / 1024, "peak_tree_mb": peak_tree / 1024,
+    return {"wall": wall, "cpu": cpu, "peak_one_mb": peak_one / 1024, "peak_tree_mb": peak_tree / 1024,
             "rss_is_new_max": peak_one > before, "summary": lines[0], "workers": workers}
 
 
@@ -145,6 +148,7 @@ def report(label: str, r: dict, n: int, base: float | None) -> None:
     one = f"{r['peak_one_mb']:.0f} MB" if r["rss_is_new_max"] else f"<= {r['peak_one_mb']:.0f} MB"
     ratio = f", {base / r['wall']:.2f}x the single-process audit" if base else ""
     print(f"{label}: {r['wall']:.1f} s wall, {n / r['wall']:,.0f} comments/s end to end{ratio}; "
+          f"CPU {r['cpu']:.1f} s ({n / r['cpu']:,.0f} comments per CPU-second); "
           f"peak RSS of the largest process {one}, process tree PSS {r['peak_tree_mb']:.0f} MB")
     print(f"  {r['summary']}")
     if r["workers"]:

@@ -426,7 +426,7 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
     except ImportError as exc:
         raise InputError(f"--engine dask needs the Dask extra: pip install 'moderation[dask]' "
                          f"({exc.name} is not installed)") from None
-    from .dask_worker import RunContext, peak_rss_mb, plugin_name, read_json
+    from .dask_worker import RunContext, cpu_seconds, peak_rss_mb, plugin_name, read_json
 
     out = Path(args.out)
     formats = parse_formats(args.formats, DASK_FORMATS, "; with --engine dask the results are Parquet files")
@@ -483,9 +483,11 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
             # rows stay Python objects: converting them to Arrow strings would cost a task and a copy per partition
             with dask.config.set({"dataframe.convert-string": False}):
                 tasks = _graph(todo, ctx, rejudge, by_name)
+            cpu = client.run(cpu_seconds)
             t_scoring = time.monotonic()
             _run_tasks(client, tasks, progress, tally, by_name)
             t_scoring = time.monotonic() - t_scoring
+            cpu = sum(t - cpu.get(w, 0.0) for w, t in client.run(cpu_seconds).items())
             rss = client.run(peak_rss_mb)
         progress.close()
         failed = {inp.src.name for inp in inputs if inp.error and inp.src.kind != "page"}
@@ -515,7 +517,8 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
         if tally.comments_scored:
             rate = tally.comments_scored / max(t_scoring, 1e-9)
             notes.append(f"scoring: {tally.comments_scored:,} comments in {t_scoring:,.1f} s on {len(rss)} workers, "
-                         f"{rate:,.0f} comments/s ({rate / max(len(rss), 1):,.0f} per worker)")
+                         f"{rate:,.0f} comments/s ({rate / max(len(rss), 1):,.0f} per worker); workers' CPU "
+                         f"{cpu:,.1f} s, {tally.comments_scored / max(cpu, 1e-9):,.0f} comments per CPU-second")
         notes.append(f"{len(rss)} workers, peak RSS per worker " +
                      ", ".join(f"{mb:,.0f} MB" for mb in sorted(rss.values())) +
                      f"; {time.monotonic() - t0:,.1f} s")

@@ -307,6 +307,12 @@ def rejudge_partition(spec: PartSpec, ctx: RunContext, errors: Mapping[str, str]
     return _finish(frame, probs, spec, ctx, dict(errors), scored=False)
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) this process has used (a worker's, when run with `Client.run`)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory in MB (a worker's, when run with `Client.run`)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
