@@ -3,12 +3,22 @@
 Generates N synthetic French reader comments (lengths 20-400 characters, some
 shouted, some masked with `*`, some abusive; deterministic seed), then runs
 `moderation audit FILE --out DIR --jobs J` in a subprocess for each J, with a
-fresh output folder, and prints wall time, comments/s, the peak RSS of the
-largest process (getrusage of the children) and the peak memory of the whole
-process tree as PSS (sampled from /proc every 50 ms; pages a forked worker
-shares with the parent are counted once, not once per process).
+fresh output folder, and prints wall time, comments/s, the CPU time of the
+audit's whole process tree (which the host's other load barely moves, unlike
+wall time), the peak RSS of the largest process (getrusage of the children)
+and the peak memory of the whole process tree as PSS (sampled from /proc every
+50 ms; pages a forked worker shares with the parent are counted once).
+
+With `--engine dask` (default 1,000,000 comments) it runs, in one process and on
+the same file: the single-process audit (`--jobs 1`), then `--engine dask` on a
+local cluster of 1 and of 2 workers, and prints each one's throughput, its ratio
+to the single-process run, the scoring phase's rate and CPU time as the audit
+reports them, and each Dask worker's peak RSS. It then measures the Dask
+scheduler's overhead per task on a local cluster: thousands of tasks that do
+nothing, timed from submission to results.
 
     python scripts/bench_audit.py [--n 200000] [--jobs 1 2] [--keep DIR]
+    python scripts/bench_audit.py --engine dask [--n 1000000] [--workers 1 2] [--partition-size 16MB]
 """
 from __future__ import annotations
 
