@@ -337,3 +337,27 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
 def _thresholds() -> dict:
     from moderation import Moderator
     return Moderator.load().thresholds
+
+
+def test_a_csv_with_stray_quotes_is_read_whole_and_like_the_local_audit(tmp_path, cluster):
+    # a `"` inside an unquoted field (csv accepts it literally) would throw off a cut at quote parity
+    lines = ["id,text"] + [f'{i},Il mesure 15" de haut et dit bonjour numéro {i}' if i % 50 == 0 else
+                           f'{i},"Réponse {i} : ""sales trolls""\nsur deux lignes"' if i % 3 == 0 else
+                           f"{i},Merci pour l'article {i}" for i in range(1, 800)]
+    data = tmp_path / "stray.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert cli(["audit", str(data), "--out", str(tmp_path / "local")]) == 0
+    assert dask_audit(cluster, str(data), "--out", str(tmp_path / "dask"), "--partition-size", "2kB") == 0
+    assert len(markers(tmp_path / "dask" / "results")) == 1                   # not cut
+    got = dask_scores(tmp_path / "dask" / "results")
+    assert set(got) == set(local_scores(tmp_path / "local")) and len(got) == 799
+
+
+def test_the_local_engine_points_parquet_and_urls_to_dask(tmp_path, capsys):
+    import pyarrow as pa
+
+    pq.write_table(pa.table({"text": ["Bande de chiens"]}), tmp_path / "c.parquet")
+    assert cli(["audit", str(tmp_path / "c.parquet"), "--out", str(tmp_path / "o")]) == 0
+    assert "Parquet input is read by the Dask engine (--engine dask)" in capsys.readouterr().out
+    assert cli(["audit", SEED_002.resolve().as_uri(), "--out", str(tmp_path / "o")]) == 2
+    assert "--engine dask" in capsys.readouterr().err
