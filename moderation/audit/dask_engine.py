@@ -68,6 +68,7 @@ class _Tally:
     top: TopN = field(default_factory=lambda: TopN(HTML_LIMIT))
     near: TopN = field(default_factory=lambda: TopN(NEAR_MISS_LIMIT))
     comments_scored: int = 0
+    more: list[tuple[str, str, int, float]] = field(default_factory=list)   # (list, partition, order, next rank)
 
     def add(self, summary: dict, ranked: bool = True) -> None:
         """Fold one partition's summary (a task's result or a marker) in."""
@@ -81,11 +82,35 @@ class _Tally:
 
     def rank(self, summary: dict) -> None:
         """Offer a partition's best-ranked comments to the report's lists, in the run's source order."""
-        base = summary["order"] * _SEQ
-        for rank, row, rec in summary["top"]:
-            self.top.add(rank, rec, base + row)
-        for rank, row, rec in summary["near"]:
-            self.near.add(rank, rec, base + row)
+        for which in ("top", "near"):
+            self._offer(which, summary[which], summary["order"])
+            if summary.get(f"{which}_more") is not None:
+                self.more.append((which, summary["name"], summary["order"], summary[f"{which}_more"]))
+
+    def _offer(self, which: str, items: list, order: int) -> None:
+        """Add (rank, row, record) items of the partition at `order` to the top or near list."""
+        heap: TopN = getattr(self, which)
+        for rank, row, rec in items:
+            heap.add(rank, rec, order * _SEQ + row)
+
+    def complete(self, results: str) -> None:
+        """Fetch the rest of the candidates of the partitions whose next comment could still enter a list.
+
+        Exact: a partition's unsent comments rank at most as high as its first unsent one, and a list's
+        lowest rank only rises as comments are added, so a partition below it is never needed.
+        """
+        from .dask_worker import SENT_RANKED, read_json
+
+        for which, name, order, next_rank in sorted(self.more, key=lambda m: -m[3]):
+            heap: TopN = getattr(self, which)
+            if len(heap.heap) == heap.limit and next_rank < heap.heap[0][0]:
+                continue
+            ranked = read_json(results, f"_ranked/{name}.json")
+            if ranked is None:
+                raise AuditError(f"{name}: its report candidates (_ranked/{name}.json) are missing; "
+                                 "delete its _done marker and run again")
+            self._offer(which, ranked[which][SENT_RANKED:], order)
+        self.more.clear()
 
 
 # --------------------------------------------------------------------------- the cluster
@@ -385,7 +410,7 @@ def _clean(results: str, keep: set[str], plans: set[str]) -> None:
         elif folder == "_plans":
             if stem not in plans:
                 remove_result(results, relative)
-        elif folder in ("", "_done", "_flagged") and stem not in keep:
+        elif folder in ("", "_done", "_flagged", "_ranked") and stem not in keep:
             remove_result(results, relative)
 
 
@@ -494,6 +519,7 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
         kept = [s for s in specs if not failed.intersection(s.sources)]
         if failed:            # a table that broke mid-way: none of its rows count, so rank again without them
             tally = _retally(results, kept, tally)
+        tally.complete(results)
         summary = _store_inputs(engine, run_id, inputs, tally, moderator.version)
         _clean(results, {s.name for s in kept},
                {inp.input_hash for inp in inputs if inp.src.kind in ("csv", "jsonl") and inp.src.name not in failed})

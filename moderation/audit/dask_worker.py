@@ -45,6 +45,11 @@ _FIELDS = {"line_first": "line", "line_last": "line_last", "dom_path": "dom_path
            "author": "author", "date": "date", "url": "url", "text": "text"}
 
 
+#: best-ranked comments a partition sends back (and keeps in its marker); the rest of its report.html
+#: candidates wait in `_ranked/NAME.json` for the few partitions whose next one could still make the list
+SENT_RANKED = 100
+
+
 def plugin_name(model_sha: str) -> str:
     """The plugin's name on the workers: one per model, so audits with different models can share a cluster."""
     return f"moderation-model-{model_sha[:16]}"
@@ -242,8 +247,12 @@ def _finish(frame: pd.DataFrame, probs: np.ndarray, spec: PartSpec, ctx: RunCont
     for i in flagged_rows:
         out.writerow(csv_row(record(i)))
     publish(ctx.results, f"_flagged/{spec.name}.csv", buf.getvalue().encode("utf-8"))
+    ranked = {"top": [[r, i, record(i)] for r, i in top], "near": [[r, i, record(i)] for r, i in near]}
+    if any(len(v) > SENT_RANKED for v in ranked.values()):
+        publish(ctx.results, f"_ranked/{spec.name}.json", json.dumps(ranked, ensure_ascii=False).encode("utf-8"))
     summary = {"name": spec.name, "order": spec.order, "sources": counts, "errors": errors,
-               "top": [[r, i, record(i)] for r, i in top], "near": [[r, i, record(i)] for r, i in near],
+               **{k: v[:SENT_RANKED] for k, v in ranked.items()},
+               **{f"{k}_more": v[SENT_RANKED][0] if len(v) > SENT_RANKED else None for k, v in ranked.items()},
                "thresholds": ctx.thresholds, "only_flagged": ctx.only_flagged, "model_sha": ctx.model_sha,
                "run_id": ctx.run_id, "rows": len(verdicts),
                "written": len(flagged_rows) if ctx.only_flagged else len(verdicts), "scored": scored,
