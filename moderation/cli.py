@@ -171,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "Parquet (needs moderation[dask]; default: local)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="dask: address of a running Dask scheduler (default: start a local cluster sized to the machine)")
-    p.add_argument("--workers", type=int, help="dask: worker processes of the local cluster (default: one per core)")
+    p.add_argument("--workers", type=int, help="dask: worker processes of the local cluster (default: one per core, at most one per GB "
+                        "of memory)")
     p.add_argument("--partition-size", metavar="SIZE",
                    help="dask: bytes of input per partition, e.g. 64MB (default: 16MB; a Parquet file is one partition)")
     p.add_argument("--results", metavar="FOLDER_OR_URL",

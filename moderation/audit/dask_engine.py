@@ -40,6 +40,7 @@ from .texts import default_language
 
 DASK_FORMATS = ("html", "csv")
 DEFAULT_PARTITION_SIZE = "16MB"   # ~10x that in Python objects on a worker: near Dask's advice of ~100-200 MB
+WORKER_MEMORY = 1 << 30     # the local cluster's memory per worker: model ~0.45 GB + a 16 MB partition's rows
 _SEQ = 1 << 32              # report order of a comment: partition order * _SEQ + its row in the partition
 
 
@@ -129,7 +130,7 @@ def _connect(args: argparse.Namespace, progress: Progress) -> Iterator:
             raise InputError(f"cannot reach the Dask scheduler at {args.scheduler} ({exc})") from None
         cluster = None
     else:
-        workers = args.workers or os.cpu_count() or 1
+        workers = args.workers if args.workers is not None else _machine_workers()
         if workers < 1:
             raise InputError("--workers must be at least 1")
         # one thread per worker: the scoring holds the GIL outside its compiled kernel
@@ -159,6 +160,13 @@ def _ship_model(client, moderator: Moderator, model_sha: str) -> None:
         return
     plugin = ModelPlugin(moderator.path.read_bytes(), manifest_path(moderator.path).read_bytes(), model_sha)
     client.register_plugin(plugin, name=plugin.name)
+
+
+def _machine_workers() -> int:
+    """One worker per core, as many as memory allows at WORKER_MEMORY each (a worker peaks near 0.7 GB)."""
+    import psutil          # a dependency of distributed
+
+    return max(1, min(os.cpu_count() or 1, psutil.virtual_memory().total // WORKER_MEMORY))
 
 
 # --------------------------------------------------------------------------- planning
