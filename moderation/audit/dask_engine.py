@@ -452,6 +452,7 @@ def _store_inputs(engine, run_id: int, inputs: list[_Input], tally: _Tally, mode
 def run_dask_audit(args: argparse.Namespace) -> AuditResult:
     """Score the inputs on a Dask cluster into partitioned Parquet, then write the store summary and reports."""
     try:
+        import dask
         import dask.dataframe  # noqa: F401
         import distributed  # noqa: F401
         import pyarrow  # noqa: F401
@@ -459,14 +460,14 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
     except ImportError as exc:
         raise InputError(f"--engine dask needs the Dask extra: pip install 'moderation[dask]' "
                          f"({exc.name} is not installed)") from None
-    from .dask_worker import RunContext, cpu_seconds, peak_rss_mb, plugin_name, read_json
+    from .dask_worker import RunContext, cpu_seconds, peak_rss_mb, plugin_name
 
     out = Path(args.out)
     formats = parse_formats(args.formats, DASK_FORMATS, "; with --engine dask the results are Parquet files")
     try:
         block = parse_bytes(args.partition_size or DEFAULT_PARTITION_SIZE)
     except (ValueError, TypeError):
-        raise InputError(f"--partition-size {args.partition_size!r}: give a size such as 32MB") from None
+        raise InputError(f"--partition-size {args.partition_size!r}: give a size such as 16MB") from None
     if block < 1:
         raise InputError("--partition-size must be at least 1 byte")
     prepare_out(out)
@@ -499,20 +500,7 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
                              run_id, args.text_column, args.id_column)
             specs = list({s.name: s for inp in inputs for s in inp.specs}.values())
             progress.n_files = len(specs)
-            todo, rejudge = [], {}
-            for spec in specs:
-                marker = read_json(results, f"_done/{spec.name}.json")
-                if marker is None or marker.get("model_sha") != model_sha or not _exists(results, spec):
-                    todo.append(spec)
-                elif marker["thresholds"] == thresholds and marker["only_flagged"] == args.only_flagged:
-                    tally.add(marker)
-                    progress.update(files=1)
-                elif not marker["only_flagged"]:
-                    rejudge[spec.name] = marker
-                    todo.append(spec)
-                else:
-                    todo.append(spec)
-            import dask
+            todo, rejudge = _sort_out(specs, ctx, tally, progress)
             # rows stay Python objects: converting them to Arrow strings would cost a task and a copy per partition
             with dask.config.set({"dataframe.convert-string": False}):
                 tasks = _graph(todo, ctx, rejudge, by_name)
@@ -561,6 +549,29 @@ def run_dask_audit(args: argparse.Namespace) -> AuditResult:
         engine.dispose()
     skipped = [r["error"] for r in summary if r["status"] == "error"]
     return AuditResult(run_id, counts, totals_of(summary), skipped, outputs, notes)
+
+
+def _sort_out(specs: list[PartSpec], ctx, tally: _Tally, progress: Progress) -> tuple[list[PartSpec], dict]:
+    """Which partitions to compute, which to judge again from stored scores, and (tallied now) which to reuse.
+
+    Reused: a marker and results file for this model, thresholds and --only-flagged. Judged again: stored
+    with every comment under other thresholds or --only-flagged. Computed: everything else.
+    """
+    from .dask_worker import read_json
+
+    todo, rejudge = [], {}
+    for spec in specs:
+        marker = read_json(ctx.results, f"_done/{spec.name}.json")
+        if marker is None or marker.get("model_sha") != ctx.model_sha or not _exists(ctx.results, spec):
+            todo.append(spec)
+        elif marker["thresholds"] == ctx.thresholds and marker["only_flagged"] == ctx.only_flagged:
+            tally.add(marker)
+            progress.update(files=1)
+        else:
+            if not marker["only_flagged"]:
+                rejudge[spec.name] = marker
+            todo.append(spec)
+    return todo, rejudge
 
 
 def _exists(results: str, spec: PartSpec) -> bool:
