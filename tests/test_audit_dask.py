@@ -361,3 +361,19 @@ def test_the_local_engine_points_parquet_and_urls_to_dask(tmp_path, capsys):
     assert "Parquet input is read by the Dask engine (--engine dask)" in capsys.readouterr().out
     assert cli(["audit", SEED_002.resolve().as_uri(), "--out", str(tmp_path / "o")]) == 2
     assert "--engine dask" in capsys.readouterr().err
+
+
+def test_a_worker_refuses_a_model_that_does_not_match_its_manifest(cluster):
+    from moderation import Moderator
+    from moderation.audit.dask_worker import ModelPlugin
+    from moderation.scoring.modelfile import manifest_path
+
+    m = Moderator.load()
+    data = bytearray(m.path.read_bytes())
+    data[1000] ^= 0xFF                                          # one flipped byte on the way to the workers
+    plugin = ModelPlugin(bytes(data), manifest_path(m.path).read_bytes(), "0" * 64)
+    with Client(cluster) as client:
+        with pytest.raises(Exception, match="does not match its manifest"):
+            client.register_plugin(plugin, name=plugin.name)
+        held = client.run(lambda dask_worker: getattr(dask_worker.plugins.get(plugin.name), "moderator", None))
+    assert set(held.values()) == {None}
