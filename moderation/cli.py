@@ -217,14 +217,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="SQLAlchemy URL of the audit store (default: sqlite:///OUT/audit.sqlite)")
     p.add_argument("--threshold", action="append", metavar="LABEL=VALUE", help="override a label's threshold (repeatable)")
     p.add_argument("--only-flagged", action="store_true", help="write only flagged comments to results.jsonl")
-    p.add_argument("--format", dest="formats", default="html,csv,jsonl",
-                   help="comma-separated outputs among html, csv, jsonl (default: all)")
+    p.add_argument("--format", dest="formats", default=None,
+                   help="comma-separated outputs among html, csv, jsonl (default: all; with --engine dask: html, csv, "
+                        "results being Parquet)")
     p.add_argument("--lang", choices=REPORT_LANGUAGES, default=None,
                    help="language of report.html (default: French if your locale is French, else English)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for scoring (default: 1)")
     p.add_argument("--batch-size", type=int, default=2048, help="comments scored per batch (default: 2048)")
     _thresholds_options(p)
     p.add_argument("--model", help=model_help)
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local: this machine's processes (--jobs); dask: a Dask cluster, results as partitioned "
+                        "Parquet (needs moderation[dask]; default: local)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask: address of a running Dask scheduler (default: start a local cluster sized to the machine)")
+    p.add_argument("--workers", type=int, help="dask: worker processes of the local cluster (default: one per core, at most one per GB "
+                        "of memory)")
+    p.add_argument("--partition-size", metavar="SIZE",
+                   help="dask: bytes of input per partition, e.g. 64MB (default: 16MB; a Parquet file is one partition)")
+    p.add_argument("--results", metavar="FOLDER_OR_URL",
+                   help="dask: where workers write the results Parquet files; every worker must reach it "
+                        "(default: OUT/results)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("serve", help="run the HTTP scoring service (FastAPI + uvicorn)")
@@ -282,13 +295,14 @@ def _warnings_to_stderr(command: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .audit import AuditError
     from .scoring import ModelError
 
     args = build_parser().parse_args(argv)
     _warnings_to_stderr(args.command)
     try:
         return args.func(args)
-    except (InputError, ModelError, ValueError) as exc:
+    except (InputError, ModelError, AuditError, ValueError) as exc:
         print(f"moderation {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -79,7 +79,8 @@ def _score_page(model: Model, data: bytes, name: str, fmt: str) -> tuple[list, n
     return comments, _moderator(model).predict_proba([c.text for c in comments])
 
 
-def _explain_texts(model: Model, texts: list[str]) -> list[dict[str, list[dict]]]:
+def explain_texts(model: Model, texts: list[str]) -> list[dict[str, list[dict]]]:
+    """Evidence per label for each text, as report.html shows it."""
     m = _moderator(model)
     return [{lab: [e.to_dict() for e in ev] for lab, ev in m.explain(t).items()} for t in texts]
 
@@ -118,6 +119,10 @@ def _steps(sources: Iterable[InputFile], engine, model: Model, model_version: st
            args: argparse.Namespace) -> Iterator[Step]:
     """Turn inputs into steps, skipping inputs the store already has `done` for this model."""
     for src in sources:
+        if src.kind == "parquet":
+            yield Step(src, "error", _input_key(src, "", model_version, args),
+                       f"{src.name}: Parquet input is read by the Dask engine (--engine dask)")
+            continue
         try:
             data = src.path.read_bytes() if src.kind == "page" else None
             sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(src.path)
@@ -179,6 +184,7 @@ class AuditResult:
     totals: dict[str, int]            # comments and flags over all the run's inputs, earlier runs included
     skipped: list[str]                # why each unreadable input was skipped
     outputs: list[Path]
+    notes: list[str] = field(default_factory=list)    # more lines for the summary (the Dask engine's)
 
 
 class _Writer:
@@ -276,7 +282,8 @@ def _str(value: Any) -> str | None:
 
 # --------------------------------------------------------------------------- entry points
 
-def _prepare_out(out: Path) -> None:
+def prepare_out(out: Path) -> None:
+    """Create the output folder, or say in one line why it cannot be written."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test.tmp"
@@ -286,21 +293,24 @@ def _prepare_out(out: Path) -> None:
         raise InputError(f"output folder {out} is not writable ({exc.strerror})") from None
 
 
-def _formats(spec: str) -> list[str]:
+def parse_formats(spec: str | None, allowed: tuple[str, ...] = OUTPUT_FORMATS, why: str = "") -> list[str]:
+    """The `--format` list (default: every allowed output); `why` says why some outputs are not allowed."""
+    if spec is None:
+        return list(allowed)
     formats = [f.strip().lower() for f in spec.split(",") if f.strip()]
-    bad = [f for f in formats if f not in OUTPUT_FORMATS]
+    bad = [f for f in formats if f not in allowed]
     if bad or not formats:
-        raise InputError(f"--format {spec!r}: choose among {', '.join(OUTPUT_FORMATS)} (comma-separated)")
+        raise InputError(f"--format {spec!r}: choose among {', '.join(allowed)} (comma-separated){why}")
     return formats
 
 
 def run_audit(args: argparse.Namespace) -> AuditResult:
     """Score the inputs into the store (skipping what it has), then write the requested outputs."""
     out = Path(args.out)
-    formats = _formats(args.formats)
+    formats = parse_formats(args.formats)
     if args.jobs < 1 or args.batch_size < 1:
         raise InputError("--jobs and --batch-size must be at least 1")
-    _prepare_out(out)
+    prepare_out(out)
     url = args.db or f"sqlite:///{(out / 'audit.sqlite').resolve()}"
     engine = store.open_store(url)
     exclude = [out] + ([Path(engine.url.database)] if engine.dialect.name == "sqlite" and engine.url.database else [])
@@ -341,12 +351,23 @@ def _explain_parallel(executor: Executor, model: Model, texts: list[str], jobs: 
     """Evidence for the comments shown in the HTML report, spread over the workers."""
     size = max(1, -(-len(texts) // (4 * jobs)))
     chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    return [ev for part in executor.map(functools.partial(_explain_texts, model), chunks) for ev in part]
+    return [ev for part in executor.map(functools.partial(explain_texts, model), chunks) for ev in part]
+
+
+DASK_ONLY = ("scheduler", "workers", "partition_size", "results")
 
 
 def main(args: argparse.Namespace) -> int:
-    """CLI entry: run the audit and print a short summary; exit 0 whatever was flagged."""
-    res = run_audit(args)
+    """CLI entry: run the audit on the chosen engine and print a short summary; exit 0 whatever was flagged."""
+    engine = getattr(args, "engine", "local")
+    if engine == "dask":
+        from .dask_engine import run_dask_audit
+        res = run_dask_audit(args)
+    else:
+        given = [f"--{name.replace('_', '-')}" for name in DASK_ONLY if getattr(args, name, None) is not None]
+        if given:
+            raise InputError(f"{', '.join(given)}: only with --engine dask")
+        res = run_audit(args)
     c, t = res.counts, res.totals
     print(f"audit: {c['inputs_scored'] + c['inputs_reused'] + c['inputs_failed']} files "
           f"({c['inputs_scored']} scored, {c['inputs_reused']} already in the store, {c['inputs_failed']} skipped); "
@@ -356,4 +377,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"  skipped {reason}")
     for path in res.outputs:
         print(f"  wrote {path}")
+    for note in res.notes:
+        print(f"  {note}")
     return 0

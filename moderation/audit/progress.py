@@ -8,11 +8,14 @@ LOG_EVERY_S = 5.0
 
 
 class Progress:
-    """A tqdm bar (comments, rate, files) on a terminal; a plain log line every few seconds otherwise."""
+    """A tqdm bar (comments, rate, files) on a terminal; a plain log line every few seconds otherwise.
 
-    def __init__(self, n_files: int, stream=None):
+    `unit` names what `files` counts (the Dask engine counts partitions).
+    """
+
+    def __init__(self, n_files: int, stream=None, unit: str = "files"):
         self.stream = stream or sys.stderr
-        self.n_files, self.files, self.comments = n_files, 0, 0
+        self.n_files, self.files, self.comments, self.unit = n_files, 0, 0, unit
         self.t0 = self.last = time.monotonic()
         self.bar = None
         if self.stream.isatty():
@@ -25,10 +28,10 @@ class Progress:
         if self.bar is not None:
             self.bar.update(comments)
             if files:
-                self.bar.set_postfix_str(f"{self.files}/{self.n_files} files")
+                self.bar.set_postfix_str(f"{self.files}/{self.n_files} {self.unit}")
         elif time.monotonic() - self.last >= LOG_EVERY_S:
             self.last = time.monotonic()
-            self.log(f"{self.files}/{self.n_files} files, {self.comments:,} comments "
+            self.log(f"{self.files}/{self.n_files} {self.unit}, {self.comments:,} comments "
                      f"({self.comments / (self.last - self.t0):,.0f}/s)")
 
     def log(self, message: str) -> None:

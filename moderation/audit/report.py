@@ -3,7 +3,9 @@
 One streamed pass over the run's comments feeds every output, so memory stays
 flat whatever the size: CSV and JSONL rows are written as they come, and the
 HTML keeps only the top `HTML_LIMIT` flagged comments (a heap), which are the
-only ones explained. The HTML is one self-contained file (inline CSS and JS, a
+only ones explained. `write_html` is shared with the Dask engine, which feeds it per-partition counts
+and each partition's best-ranked comments instead of a pass over the store.
+The HTML is one self-contained file (inline CSS and JS, a
 Content-Security-Policy that forbids network access); every piece of comment
 text is escaped, and the script only reorders and hides server-rendered nodes.
 """
@@ -18,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from ..labels import LABEL_DESCRIPTIONS, LABEL_DESCRIPTIONS_FR, LABELS
 from ..scoring.verdict import Verdict, judge
@@ -45,23 +47,39 @@ def display_name(path: str | Path) -> str:
         return str(path)
 
 
-def result_record(row: Row, verdict: Verdict, name: str) -> dict[str, Any]:
-    """The public shape of one scored comment (CSV columns, JSONL fields)."""
-    rec = {"source": name, "line": row.line_first, "line_last": row.line_last, "dom_path": row.dom_path,
-           "id": row.ext_id, "author": row.author, "date": row.date, "url": row.url}
-    rec.update(verdict.flat(), model_version=row.model_version, text=row.text)
+def result_record(row: Mapping[str, Any], verdict: Verdict, name: str) -> dict[str, Any]:
+    """The public shape of one scored comment (CSV columns, JSONL fields, Parquet columns) from its stored fields."""
+    rec = {"source": name, "line": row["line_first"], "line_last": row["line_last"], "dom_path": row["dom_path"],
+           "id": row["ext_id"], "author": row["author"], "date": row["date"], "url": row["url"]}
+    rec.update(verdict.flat(), model_version=row["model_version"], text=row["text"])
     return rec
 
 
-class _Top:
-    """The `limit` highest-ranked flagged comments seen so far, with their order in the source."""
+def csv_row(rec: Mapping[str, Any]) -> list:
+    """One flagged.csv row (CSV_FIELDS order) from a `result_record`."""
+    return [" ".join(rec["labels"]) if k == "labels" else rec[k] for k in CSV_FIELDS]
+
+
+def html_rank(verdict: Verdict, thresholds: Mapping[str, float]) -> float:
+    """Where a comment ranks in report.html: its highest flagged score, or for an unflagged one how near it
+    comes to a threshold (score / threshold, the near-miss list's order)."""
+    if verdict.flagged:
+        return max(verdict.scores[lab] for lab in verdict.labels)
+    return max(verdict.scores[lab] / thresholds[lab] for lab in LABELS)
+
+
+class TopN:
+    """The `limit` highest-ranked comments seen so far, each with its place in the source order.
+
+    `seq` is that place; when not given it is the order of `add` calls. Equal ranks: the earlier comment wins.
+    """
 
     def __init__(self, limit: int):
         self.limit, self.heap, self.seen = limit, [], 0
 
-    def add(self, rank: float, record: dict) -> None:
+    def add(self, rank: float, record: dict, seq: int | None = None) -> None:
         self.seen += 1
-        item = (rank, -self.seen, record)          # equal ranks: the earlier comment wins
+        item = (rank, -(self.seen if seq is None else seq), record)
         if len(self.heap) < self.limit:
             heapq.heappush(self.heap, item)
         elif item[:2] > self.heap[0][:2]:
@@ -72,17 +90,33 @@ class _Top:
         return [(-neg, rec) for _, neg, rec in sorted(self.heap, key=lambda it: it[:2], reverse=True)]
 
 
+def totals_of(summary: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Comments, flagged and per-label counts over a run's per-input summary rows."""
+    return {"comments": sum(r["n"] for r in summary), "flagged": sum(r["flagged"] for r in summary),
+            **{lab: sum(r[lab] for r in summary) for lab in LABELS}}
+
+
+def write_html(out: Path, run_id: int, model_version: str, thresholds: Mapping[str, float],
+               summary: list[dict], top: TopN, near: TopN, explain: Explainer, lang: str = "en") -> Path:
+    """report.html from a run's per-input summary and its ranked comments (both engines feed it)."""
+    shown = top.ranked()
+    evidence = explain([rec["text"] for _, rec in shown[:EVIDENCE_LIMIT]]) if shown else []
+    page = render_html(run_id, model_version, thresholds, summary, totals_of(summary), shown, evidence, top.seen,
+                       near.ranked(), near.seen, lang)
+    path = out / "report.html"
+    atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return path
+
+
 def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[str], thresholds: Mapping[str, float],
                   model_version: str, explain: Explainer, only_flagged: bool = False,
                   lang: str = "en") -> tuple[list[Path], dict]:
     """Write the requested outputs for a run in one pass over the store; returns their paths and the totals."""
     summary = store.run_inputs_summary(conn, run_id, thresholds)
-    totals = {"comments": sum(r["n"] for r in summary), "flagged": sum(r["flagged"] for r in summary),
-              **{lab: sum(r[lab] for r in summary) for lab in LABELS}}
     files = {fmt: out / name for fmt, name in (("csv", "flagged.csv"), ("jsonl", "results.jsonl")) if fmt in formats}
     every_comment = ("jsonl" in formats and not only_flagged) or "html" in formats
     names: dict[str, str] = {}
-    top, near = _Top(HTML_LIMIT), _Top(NEAR_MISS_LIMIT)
+    top, near = TopN(HTML_LIMIT), TopN(NEAR_MISS_LIMIT)
     with ExitStack() as stack:
         fh = {fmt: stack.enter_context(open(path.with_name(path.name + ".tmp"), "w", encoding="utf-8", newline=""))
               for fmt, path in files.items()}
@@ -93,27 +127,21 @@ def write_outputs(conn: Connection, run_id: int, out: Path, formats: Sequence[st
             verdicts = judge([[getattr(row, lab) for lab in LABELS] for row in part], thresholds)
             for row, verdict in zip(part, verdicts):
                 name = names.get(row.path) or names.setdefault(row.path, display_name(row.path))
-                rec = result_record(row, verdict, name)
+                rec = result_record(row._mapping, verdict, name)
                 if "jsonl" in fh and (verdict.flagged or not only_flagged):
                     fh["jsonl"].write(json_line(rec))
                 if verdict.flagged:
                     if csv_out:
-                        csv_out.writerow([" ".join(rec["labels"]) if k == "labels" else rec[k] for k in CSV_FIELDS])
-                    top.add(max(verdict.scores[lab] for lab in verdict.labels), rec)
+                        csv_out.writerow(csv_row(rec))
+                    top.add(html_rank(verdict, thresholds), rec)
                 else:
-                    near.add(max(verdict.scores[lab] / thresholds[lab] for lab in LABELS), rec)
+                    near.add(html_rank(verdict, thresholds), rec)
     for path in files.values():          # complete files replace the previous ones only now
         os.replace(path.with_name(path.name + ".tmp"), path)
     written = list(files.values())
     if "html" in formats:
-        shown = top.ranked()
-        evidence = explain([rec["text"] for _, rec in shown[:EVIDENCE_LIMIT]]) if shown else []
-        page = render_html(run_id, model_version, thresholds, summary, totals, shown, evidence, top.seen,
-                           near.ranked(), near.seen, lang)
-        path = out / "report.html"
-        atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-        written.insert(0, path)
-    return written, totals
+        written.insert(0, write_html(out, run_id, model_version, thresholds, summary, top, near, explain, lang))
+    return written, totals_of(summary)
 
 
 # --------------------------------------------------------------------------- HTML
