@@ -21,3 +21,7 @@ LABEL_DESCRIPTIONS_FR: dict[str, str] = {
     "masked": "traces de masquage : mots déjà censurés par le site avec * (u*****, ******, *****les)",
     "hostility": "ton hostile ou agressif : menaces, souhaits de mort, propos déshumanisants ou haineux, attaques",
 }
+
+#: Label implications of the annotation guide (docs/labels.md): every insult is hostile. A model's
+#: probability of the implied label is never below the implying one's (`scoring.classifier.imply`).
+IMPLIES: dict[str, tuple[str, ...]] = {"insult": ("hostility",)}

@@ -1,9 +1,10 @@
 import random
 
+import numpy as np
 import pandas as pd
 
 from moderation.scoring.masking import has_mask
-from moderation.training.augment import augment, mask_text
+from moderation.training.augment import augment, harmless_star_copies, mask_text
 
 
 def test_site_masking_is_found():
@@ -27,6 +28,19 @@ def test_augment_keeps_labels_and_groups():
                        "hostility": [1.0, 0.0], "source": ["s", "s"], "group": ["g1", "g2"]})
     out = augment(df, seed=0, masked_share=1.0, benign_share=1.0)
     copy = out[out["augmented"] == "masked"].iloc[0]
-    assert copy["masked"] == 1 and copy["insult"] == 1 and copy["group"] == "g1"
+    # a masked copy teaches `masked` only: whether its visible words still insult is unknown
+    assert copy["masked"] == 1 and np.isnan(copy["insult"]) and np.isnan(copy["hostility"]) and copy["group"] == "g1"
     benign = out[out["augmented"] == "benign-star"].iloc[0]
     assert "*" in benign["text"] and benign["masked"] == 0
+    empty = out[out["augmented"] == "no-content"]
+    assert len(empty) > 100 and (empty[["insult", "masked", "hostility"]] == 0).all().all()
+
+
+def test_harmless_star_copies_keep_labels_and_star_only_harmless_words():
+    df = pd.DataFrame({"text": ["Le maire Ousmane a inauguré le marché de Sikasso.", "Espèce de connard"],
+                       "insult": [0.0, 1.0], "masked": [0.0, 0.0], "hostility": [0.0, 1.0],
+                       "source": ["newsroom", "newsroom"], "group": ["n1", "n2"], "augmented": ["", ""]})
+    out = harmless_star_copies(df, seed=0)
+    assert len(out) == 1 and out.iloc[0]["group"] == "n1" and out.iloc[0]["train_only"]
+    assert out.iloc[0]["insult"] == 0 and out.iloc[0]["masked"] == 1 and has_mask(out.iloc[0]["text"])
+    assert "connard" not in " ".join(out["text"])                 # an insult is never a harmless word

@@ -12,8 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
+from ..labels import IMPLIES
 from .fast import FastScorer
-from .features import FLAG_BITS, FLAG_NAMES, WORD_SECOND_PERSON, CueFeatures, row_norm
+from .features import FLAG_BITS, FLAG_NAMES, MASK_CUES, CueFeatures, row_norm
 from .masking import mask_spans
 from .normalise import normalise_with_offsets
 
@@ -43,7 +44,7 @@ def explain(fast: FastScorer, labels: Sequence[str], text: str, top: int = 5) ->
     """
     norm_text, sources = normalise_with_offsets(text)
     occ = fast.tfidf.hasher().occurrences([norm_text], positions=True)
-    total_idf = row_norm(fast.table[occ.column, 0].sum())
+    total_idf = row_norm(fast.table[occ.column, 0].sum(), fast.tfidf.prior_mass)
     words = [(m.start(), m.end(), m.group()) for m in _WORD_SPAN.finditer(norm_text)]
     per_word = _share_among_words(occ.start, occ.end, words, fast.table[occ.column, 1:] / total_idf)
     if len(fast.word_index):                                # word vectors: credited to their word
@@ -61,32 +62,36 @@ def explain(fast: FastScorer, labels: Sequence[str], text: str, top: int = 5) ->
         index.setdefault(word, []).append(w)
     weight = {word: per_word[ids].sum(axis=0) for word, ids in index.items()}
     masks = mask_spans(text)
-    mask_credit = sum(cue_part[names.index(n)] for n in ("mask_inner", "mask_edge", "mask_run"))
+    mask_credit = sum(cue_part[names.index(n)] for n in MASK_CUES)
     for a, b in masks:   # credit the word that carries the artifact, or the artifact itself
         key = next((w for w, sp in spans.items() if any(s < b and a < e for s, e in sp)), text[a:b])
         weight[key] = weight.get(key, 0.0) + mask_credit / len(masks)
         spans.setdefault(key, []).append((a, b))
     # word-count cues (listed and near insults): shared among the words that carry the flag, read
-    # from the same hashed word columns scoring counted; second-person address is context, not evidence
+    # from the same hashed word columns scoring counted
     word_at = {a: word for a, _, word in words}                 # occurrence starts are padded by 1
     carried = [(word_at.get(int(a) - 1), int(f))
                for a, f in zip(occ.word_start, fast.cues.word_flags_[occ.word_column])]
     for name, bit in zip(FLAG_NAMES, FLAG_BITS):
-        if bit == WORD_SECOND_PERSON:
-            continue
         carriers = {w for w, f in carried if w is not None and f & bit}
         for w in carriers:
             weight[w] = weight[w] + cue_part[names.index(name)] / len(carriers)
     weight["!"] = cue_part[names.index("exclaim")]
     spans["!"] = []
     out: dict[str, list[Evidence]] = {}
+    raw = fast.raw_proba([text])[0]
     for k, label in enumerate(labels):
         ranked = sorted(((float(wt[k]), w) for w, wt in weight.items() if wt[k] >= MIN_EVIDENCE), reverse=True)
         out[label] = []
         for wt, w in ranked[:top]:
             sp = sorted(set(spans[w]))
             out[label].append(Evidence(text[sp[0][0]:sp[0][1]] if sp else w, wt, sp))
+    for src, targets in IMPLIES.items():        # a label raised by an implication shows its source's evidence
+        for dst in targets:
+            if src in labels and dst in labels and raw[labels.index(src)] > raw[labels.index(dst)]:
+                out[dst] = out[src]
     return out
+
 
 def _share_among_words(start: np.ndarray, end: np.ndarray, words: list[tuple[int, int, str]],
                        contrib: np.ndarray) -> np.ndarray:

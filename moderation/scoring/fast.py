@@ -12,11 +12,11 @@ import numpy as np
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from . import kernel
-from .classifier import MultiLabelLogistic
+from .classifier import MultiLabelLogistic, imply, probability
 from .features import FLAG_BITS, CueFeatures, NgramTfidf, cue_matrix, row_norm
 from .hashing import IS_WORD
 from .modelfile import BUILD_HINT, ModelError
-from .normalise import fold_batch, repair_batch
+from .normalise import fold_batch, prepare_batch
 
 
 class FastScorer:
@@ -44,6 +44,9 @@ class FastScorer:
         self.table[:, 1:] = self.tfidf.column_weights(coef[:, :n_out])
         self.word_index, weights = self.tfidf.word_vector_weights(coef[:, :n_out])
         self.word_weights = weights.astype(np.float32)
+        self.prior_mass = float(self.tfidf.prior_mass)
+        # the prior column's part of each logit, times the norm (it is prior_mass / norm)
+        self.prior_part = coef[:, n_out - 1] * self.prior_mass if self.prior_mass else np.zeros(len(scale))
         self.cue_coef = coef[:, n_out:].T
         if self.cue_coef.shape[0] != len(CueFeatures.names):
             raise ModelError(f"this model has {self.cue_coef.shape[0]} cue features but this version of "
@@ -54,25 +57,26 @@ class FastScorer:
     def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per comment: the table rows summed over its n-grams (n, 4), and its cue values (n, len(CueFeatures.names))."""
         n = len(texts)
-        repaired = repair_batch(texts)
-        codes, bounds = fold_batch(repaired, pad=True)
+        repaired, prepared = prepare_batch(texts)
+        codes, bounds = fold_batch(prepared, pad=True)
         sums = np.zeros((n, self.table.shape[1]))
         counts, exclaim = np.zeros((n, len(FLAG_BITS))), np.zeros(n)
         lo, hi = self.tfidf.char_ngrams
         wlo, whi = self.tfidf.word_ngrams
         kernel.score_kernel(codes, bounds, self.table, self.word_index, self.word_weights,
-                              self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
-                              self.tfidf.n_bits, kernel.K_CHAR, kernel.K_WORD, kernel.K_BIGRAM,
-                              FLAG_BITS, sums, counts, exclaim)
+                            self.cues.word_flags_, IS_WORD, lo, hi, wlo, whi,
+                            self.tfidf.n_bits, kernel.K_CHAR, kernel.K_WORD, kernel.K_BIGRAM,
+                            FLAG_BITS, sums, counts, exclaim)
         return sums, cue_matrix(repaired, counts, exclaim)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         sums, cues = self.features(texts)
-        norm = row_norm(sums[:, 0])
-        return sums[:, 1:] / norm[:, None] + cues @ self.cue_coef + self.intercept
+        norm = row_norm(sums[:, 0], self.prior_mass)
+        return (sums[:, 1:] + self.prior_part) / norm[:, None] + cues @ self.cue_coef + self.intercept
+
+    def raw_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Each label's own regression, before the label implications."""
+        return probability(self.logits(texts))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logits(texts)))
-
-
-
+        return imply(self.raw_proba(texts))

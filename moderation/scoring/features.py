@@ -15,7 +15,7 @@ their neighbours in the vector space. Only whole words look up vectors, never
 character n-grams: they share the hashed columns, and a character n-gram that
 collides with a word's column must not carry its vector.
 
-`CueFeatures` counts flagged words: listed insults, second-person address, and
+`CueFeatures` counts masking artifacts, flagged words (listed insults and
 "near insults", words whose vector lies close to one of a short core list of
 French insults (`lexicon/core_insults.txt`). That last cue carries an insult the
 data never showed, as long as its vector sits among insults.
@@ -30,19 +30,20 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..wordlists import word_list
 from .hashing import NgramHasher, Occurrences, word_columns
 from .lexicon import core_insults, offensive_words
-from .masking import mask_counts
-from .normalise import fold_batch, repair, split_batch
+from .masking import insult_spellings, mask_counts
+from .normalise import fold_batch, prepare, prepare_batch, split_batch
 
-WORD_LEXICON, WORD_SECOND_PERSON = 1, 2     # bit flags in CueFeatures.word_flags_
+WORD_LEXICON, WORD_VIOLENCE = 1, 2          # bit flags in CueFeatures.word_flags_
 # "near insult" bands: cosine similarity of a word's vector to its nearest core insult's vector
 NEAR_INSULT_BANDS = (0.5, 0.6, 0.7)
 WORD_NEAR_INSULT = (4, 8, 16)
 # the word flags CueFeatures counts per comment: their cue names and bits, in column order
-FLAG_NAMES = ("insult_words", "second_person", *(f"near_insult_{int(b * 100)}" for b in NEAR_INSULT_BANDS))
-FLAG_BITS = np.array((WORD_LEXICON, WORD_SECOND_PERSON) + WORD_NEAR_INSULT, dtype=np.int8)
-SECOND_PERSON = ("tu", "toi", "te", "t", "ta", "ton", "tes", "vous", "vos", "votre")
+FLAG_NAMES = ("insult_words", "violence_words", *(f"near_insult_{int(b * 100)}" for b in NEAR_INSULT_BANDS))
+FLAG_BITS = np.array((WORD_LEXICON, WORD_VIOLENCE) + WORD_NEAR_INSULT, dtype=np.int8)
+MASK_CUES = ("mask_inner", "mask_edge", "mask_run")
 
 @functools.lru_cache(maxsize=2)
 def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,13 +71,17 @@ def vector_columns(package: str, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     return index, vectors[used]
 
 
-def row_norm(idf_sums) -> np.ndarray:
-    """What a TF-IDF row is divided by: its summed IDF weights (its L1 norm), 1 for an empty row.
+def row_norm(idf_sums, prior_mass: float) -> np.ndarray:
+    """What a TF-IDF row is divided by: its summed IDF weights (its L1 norm) plus the prior mass.
 
-    One definition for the pipeline, the fast path and `explain`, so the three cannot drift apart.
+    The prior mass is a virtual "no evidence" token present in every comment (its own column,
+    ``prior_mass / norm``): a long comment is scored by its words, a short one partly and an empty
+    one wholly by that token's learnt weight, so a comment of function words alone scores the
+    model's prior instead of whatever its one character n-gram weighed. One definition for the
+    pipeline, the fast path and `explain`, so the three cannot drift apart.
     """
-    idf_sums = np.asarray(idf_sums, dtype=np.float64)
-    return np.where(idf_sums == 0, 1.0, idf_sums)
+    norm = np.asarray(idf_sums, dtype=np.float64) + prior_mass
+    return np.where(norm == 0, 1.0, norm)
 
 
 class NgramTfidf(TransformerMixin, BaseEstimator):
@@ -89,7 +94,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
 
     def __init__(self, char_ngrams: tuple[int, int] = (2, 5), word_ngrams: tuple[int, int] = (1, 2),
                  n_bits: int = 20, min_df: int = 2, batch_size: int = 4096,
-                 vectors: str | None = None, vector_scale: float = 0.3):
+                 vectors: str | None = None, vector_scale: float = 0.3, prior_mass: float = 0.0):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.n_bits = n_bits
@@ -97,16 +102,21 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.vectors = vectors
         self.vector_scale = vector_scale
+        self.prior_mass = prior_mass
 
     @property
     def n_columns(self) -> int:
         return 1 << self.n_bits
 
     @property
-    def n_features_out(self) -> int:
-        """Hashed n-gram columns, then the word-vector dimensions (if any)."""
+    def n_vector_columns(self) -> int:
         vecs = getattr(self, "vectors_", None)
-        return self.n_columns + (0 if vecs is None else vecs.shape[1])
+        return 0 if vecs is None else vecs.shape[1]
+
+    @property
+    def n_features_out(self) -> int:
+        """Hashed n-gram columns, then the word-vector dimensions (if any), then the prior column (if any)."""
+        return self.n_columns + self.n_vector_columns + (1 if self.prior_mass else 0)
 
     def hasher(self) -> NgramHasher:
         if getattr(self, "_hasher", None) is None:
@@ -116,7 +126,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def _batches(self, texts: Iterable[str]):
         texts = list(texts)
         for i in range(0, len(texts), self.batch_size):
-            codes, bounds = fold_batch([repair(t) for t in texts[i:i + self.batch_size]])
+            codes, bounds = fold_batch([prepare(t) for t in texts[i:i + self.batch_size]])
             yield i, split_batch(codes, bounds)
 
     def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":
@@ -172,7 +182,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         n_labels = coef.shape[0]
         if getattr(self, "vectors_", None) is None:
             return np.zeros(0, dtype=np.int32), np.zeros((0, n_labels))
-        along = coef[:, self.n_columns:].T * self.vector_scale
+        along = coef[:, self.n_columns:self.n_columns + self.n_vector_columns].T * self.vector_scale
         weights = np.empty((len(self.vectors_), n_labels))
         for a in range(0, len(self.vectors_), 2048):         # in slices: no float64 copy of all vectors
             weights[a:a + 2048] = self.vectors_[a:a + 2048].astype(np.float64) @ along
@@ -186,11 +196,13 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             x = sp.csr_matrix((self.idf_[occ.column], (occ.doc, occ.column)),
                               shape=(len(batch), self.n_columns))
             x.sum_duplicates()
-            norm = row_norm(np.asarray(x.sum(axis=1)).ravel())
-            x = sp.diags(1.0 / norm) @ x
+            norm = row_norm(np.asarray(x.sum(axis=1)).ravel(), self.prior_mass)
+            parts = [sp.diags(1.0 / norm) @ x]
             if getattr(self, "vectors_", None) is not None:
-                x = sp.hstack([x, self._vector_part(occ, len(batch), norm)])
-            blocks.append(x)
+                parts.append(self._vector_part(occ, len(batch), norm))
+            if self.prior_mass:
+                parts.append(sp.csr_matrix((self.prior_mass / norm)[:, None]))
+            blocks.append(sp.hstack(parts).tocsr())
         if not blocks:
             return sp.csr_matrix((0, self.n_features_out))
         return sp.vstack(blocks).tocsr()
@@ -204,19 +216,17 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
 class CueFeatures(TransformerMixin, BaseEstimator):
     """A few dense cues that TF-IDF rows cannot carry because they are length-normalised.
 
-    Masking artifacts (counted by `moderation.masking`), listed insult words,
-    second-person address, near insults (words whose vector is within each
-    band of `NEAR_INSULT_BANDS` of a core insult's; only with ``vectors``) and
+    Masking artifacts (counted by `moderation.scoring.masking` on the repaired text:
+    the only features `masked` is scored from, and never seen by insult or
+    hostility), listed insult words, listed words of violence and expulsion, near insults (words whose vector is within
+    each band of `NEAR_INSULT_BANDS` of a core insult's; only with ``vectors``) and
     exclamation marks; counts are log-scaled so one long comment cannot
     dominate. Words are matched by their hashed column, the same way the fast
-    path does, so both compute identical values.
-
-    No shouting cue: in the data pack, writing in capitals goes with hostility
-    in one source only (the translated Wikipedia comments, 3 non-hostile rows),
-    and many readers of the target sites write every comment in capitals.
+    path does, so both compute identical values. No shouting cue: many readers of
+    the target sites write every comment in capitals.
     """
 
-    names = ("mask_inner", "mask_edge", "mask_run", *FLAG_NAMES, "exclaim")
+    names = (*MASK_CUES, *FLAG_NAMES, "exclaim")
 
     def __init__(self, n_bits: int = 20, vectors: str | None = None):
         self.n_bits = n_bits
@@ -224,9 +234,10 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, texts=None, y=None) -> "CueFeatures":
         flags = np.zeros(1 << self.n_bits, dtype=np.int8)
-        for words, flag in ((sorted(offensive_words()), WORD_LEXICON), (SECOND_PERSON, WORD_SECOND_PERSON)):
-            columns = word_columns(list(words), self.n_bits)
-            flags[columns[columns >= 0]] |= flag
+        for words, bit in ((offensive_words() | set(insult_spellings().values()), WORD_LEXICON),
+                           (word_list(__package__, "violence_words"), WORD_VIOLENCE)):
+            columns = word_columns(sorted(words), self.n_bits)
+            flags[columns[columns >= 0]] |= bit
         if self.vectors:
             flags |= self._near_insult_flags()
         self.word_flags_ = flags
@@ -250,8 +261,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "word_flags_")
         texts = list(texts)
         n = len(texts)
-        repaired = [repair(t) for t in texts]
-        codes, bounds = fold_batch(repaired)
+        repaired, prepared = prepare_batch(texts)
+        codes, bounds = fold_batch(prepared)
         normalised = split_batch(codes, bounds)
         occ = NgramHasher((1, 0), (1, 1), self.n_bits).occurrences(normalised)
         flags = self.word_flags_[occ.word_column]

@@ -18,7 +18,7 @@ import sklearn
 MODEL_NAME = "moderation-fr"
 #: Version of the feature computation a model file was built for; bumped when scoring arithmetic changes,
 #: so a model trained by another version is refused rather than scored wrongly.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 BUILD_HINT = "build it with `moderation train` (or `python scripts/train.py`)"
 
 
@@ -75,7 +75,20 @@ def read_manifest(model_path: Path) -> dict:
     if manifest.get("format", 1) != MODEL_FORMAT:
         raise ModelError(f"model {model_path} was built for feature format {manifest.get('format', 1)}, "
                          f"this version of moderation computes format {MODEL_FORMAT}; {BUILD_HINT}")
+    if manifest.get("word_lists_sha256") != word_lists_fingerprint():
+        raise ModelError(f"model {model_path} was trained with other word lists (function words, community "
+                         f"names, insults in moderation/scoring/lexicon/) than this installation has; {BUILD_HINT}")
     return manifest
+
+
+def word_lists_fingerprint() -> str:
+    """SHA-256 of the word lists the normalisation reads: a model is only valid with the lists it was trained on."""
+    from .normalise import word_table_files
+
+    h = hashlib.sha256()
+    for name, text in sorted(word_table_files().items()):
+        h.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
+    return h.hexdigest()
 
 
 def load_pipeline(model_path: Path):

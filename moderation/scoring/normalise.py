@@ -2,20 +2,24 @@
 
 Steps: mojibake repair (ftfy, only when a tell-tale sequence is present;
 emoji included), HTML character references decoded (`&amp;`, `&#39;`: comment
-exports from a CMS and some sources carry them escaped), Unicode NFKC, URLs
-and @handles removed (in the training data they mark the source, e.g. MLMA's
-`@user`, not the tone; a link is no evidence of abuse), then, per character:
-lower case, letters repeated three or more times squeezed to two, white space
-collapsed to single spaces. Asterisks are kept: they are the evidence for the
-`masked` label.
+exports from a CMS and some sources carry them escaped), Unicode NFKC; then the
+visible words (`moderation.scoring.visible`: masked words resolved or removed,
+obfuscated insults spelled out; the mask cues count stars on the repaired text
+before this); then one compiled pass per character: URLs and @handles removed (a
+link is no evidence of abuse), lower case, letters repeated three or more times
+squeezed to two, apostrophes and white space collapsed to single spaces; and per
+word: single characters and function words (`lexicon/function_words.txt`)
+dropped, so grammar never carries a score, and every community name
+(`lexicon/identity_terms.txt`) written as one token, so a score can depend on
+what is said about a group but never on which group.
 
-The per-character steps run in one compiled pass (numba) over a whole batch;
-:func:`normalise` runs that same pass on one text, so training (one text at a
-time) and batch scoring cannot drift apart.
+The compiled pass runs over a whole batch; :func:`normalise` runs the same pass
+on one text, so training and batch scoring cannot drift apart.
 """
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 import unicodedata
@@ -24,6 +28,9 @@ from typing import Sequence
 import ftfy
 import numpy as np
 from numba import njit
+
+from ..wordlists import word_list
+from .visible import visible, visible_batch
 
 # Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252
 # (Ã, Â, â: accented letters and punctuation; ð: emoji, four-byte sequences).
@@ -38,6 +45,13 @@ LOWER = np.fromiter((ord(c.lower()) if len(c.lower()) == 1 else ord(c) for c in 
 IS_ALPHA = np.fromiter((c.isalpha() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE = np.fromiter((c.isspace() for c in _BMP), dtype=bool, count=0x10000)
 IS_SPACE[:0x20] = True          # control characters (NUL included) count as white space
+IS_SPACE[[ord("'"), ord("’"), ord("`")]] = True   # elisions (l'armée, qu'ils): their letters are function words
+# symbols and emoji (U+2600-27BF, U+2B00-2BFF, and every astral character below) are not words: an emoji
+# alone is nothing to judge, and one after an insult adds nothing the insult did not say
+IS_SPACE[np.fromiter((unicodedata.category(c) in ("So", "Sk", "Cs", "Co", "Cf") for c in _BMP), dtype=bool,
+                     count=0x10000)] = True
+IS_SPACE[[0xFE0E, 0xFE0F]] = True                # emoji presentation selectors
+IS_WORDC = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)
 IS_HANDLE = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)   # regex \w
 del _BMP
 
@@ -131,9 +145,42 @@ def _link_end(codes, i, s, e, lower, is_space, is_handle):
     return j
 
 
+#: Word actions of the compiled pass.
+KEEP, DROP, GROUP = 0, 1, 2
+GROUP_TOKEN = "xgroupx"          # what every community name becomes (no French or English word looks like it)
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
 @njit(cache=True, nogil=True)
-def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, out, out_bounds, src):
-    """Drop links and handles, lower-case, squeeze letter runs to two, collapse spaces.
+def _end_word(out, src, o, wstart, h, start, keys, actions, token):
+    """Apply the word table to the word out[wstart:o]; returns (new o, whether the word was dropped)."""
+    act = DROP if o - wstart == 1 else KEEP
+    if act == KEEP and len(keys) > 0:
+        k = np.searchsorted(keys, h)
+        if k < len(keys) and keys[k] == h:
+            act = actions[k]
+    if act == DROP:
+        o = wstart
+        if o > start and out[o - 1] == 32:          # the space before it goes too
+            o -= 1
+        return o, True
+    if act == GROUP:                                # the token spans the whole word it replaces
+        first, last = src[wstart], src[o - 1]
+        o = wstart
+        for t in token:
+            out[o] = t
+            src[o] = first
+            o += 1
+        src[o - 1] = last
+    return o, False
+
+
+@njit(cache=True, nogil=True)
+def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, is_wordc, keys, actions, token,
+          out, out_bounds, src):
+    """Drop links and handles, lower-case, squeeze letter runs to two, collapse spaces; per word, apply
+    the word table (drop function words and single characters, write community names as one token).
 
     src[o] receives the index (within its own text) of the character that out[o] came from.
     """
@@ -148,6 +195,8 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, out, out_bou
         prev1 = np.uint32(0xFFFFFFFF)
         prev2 = np.uint32(0xFFFFFFFF)
         pending_space = False
+        wstart = -1
+        h = _FNV_OFFSET
         i = bounds[d] - 1
         while i + 1 < bounds[d + 1]:
             i += 1
@@ -155,35 +204,108 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, out, out_bou
             if c == 64 or c == 72 or c == 104 or c == 87 or c == 119:   # @ h H w W: maybe a link
                 j = _link_end(codes, i, bounds[d], bounds[d + 1], lower, is_space, is_handle)
                 if j > 0:
+                    if wstart >= 0:
+                        o, _ = _end_word(out, src, o, wstart, h, start, keys, actions, token)
+                        wstart = -1
                     pending_space = o > start
+                    prev1 = prev2 = np.uint32(0xFFFFFFFF)
                     i = j - 1
                     continue
-            if c < 0x10000:
-                if is_space[c]:
-                    pending_space = o > start
+            if c >= 0x10000 or is_space[c]:       # astral characters are emoji and symbols: spaces
+                if wstart >= 0:
+                    o, _ = _end_word(out, src, o, wstart, h, start, keys, actions, token)
+                    wstart = -1
+                pending_space = o > start
+                prev1 = prev2 = np.uint32(0xFFFFFFFF)
+                continue
+            if is_alpha[c]:
+                c = lower[c]
+                if c == prev1 and c == prev2 and not pending_space:
                     continue
-                if is_alpha[c]:
-                    c = lower[c]
-                    if c == prev1 and c == prev2 and not pending_space:
-                        continue
+            wordc = is_wordc[c]
+            if not wordc and wstart >= 0:
+                o, dropped = _end_word(out, src, o, wstart, h, start, keys, actions, token)
+                wstart = -1
+                if dropped:
+                    pending_space = o > start
             if pending_space:
                 out[o] = 32
                 src[o] = i - bounds[d] - 1
                 o += 1
                 pending_space = False
                 prev1 = np.uint32(32)
+            if wordc:
+                if wstart < 0:
+                    wstart = o
+                    h = _FNV_OFFSET
+                h = (h ^ np.uint64(c)) * _FNV_PRIME
             out[o] = c
             src[o] = i - bounds[d]
             o += 1
             prev2 = prev1
             prev1 = c
-            if not (c < 0x10000 and is_alpha[c]):
+            if not is_alpha[c]:
                 prev1 = np.uint32(0xFFFFFFFF)
+        if wstart >= 0:
+            o, _ = _end_word(out, src, o, wstart, h, start, keys, actions, token)
         if pad:
             out[o] = 32
             src[o] = -1
             o += 1
     out_bounds[len(bounds) - 1] = o
+
+
+@njit(cache=True, nogil=True)
+def _hash_words(codes, bounds, out):
+    """The pass's word hash of each text in a batch (texts that fold to one word each)."""
+    for d in range(len(bounds) - 1):
+        h = _FNV_OFFSET
+        for k in range(bounds[d], bounds[d + 1]):
+            h = (h ^ np.uint64(codes[k])) * _FNV_PRIME
+        out[d] = h
+
+
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+_NO_ACTIONS = np.zeros(0, dtype=np.int8)
+_TOKEN = np.frombuffer(GROUP_TOKEN.encode("utf-32-le"), dtype=np.uint32).copy()
+
+
+def _fold_raw(texts: Sequence[str], pad: bool, keys: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, ...]:
+    n = len(texts)
+    codes = _utf32("".join(texts))
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n), out=bounds[1:])
+    # a community name written as the token can outgrow its word (`bozo` -> `xgroupx`)
+    out = np.empty(2 * len(codes) + 2 * n + len(_TOKEN), dtype=np.uint32)
+    out_bounds = np.empty(n + 1, dtype=np.int64)
+    src = np.empty(len(out), dtype=np.int64)
+    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_SPACE, IS_HANDLE, IS_WORDC, keys, actions, _TOKEN,
+          out, out_bounds, src)
+    end = out_bounds[-1]
+    return out[:end], out_bounds, src[:end]
+
+
+def word_table_files() -> dict[str, str]:
+    """The word lists the compiled pass reads, with their text (a model records their fingerprint)."""
+    from importlib import resources
+    folder = resources.files(__package__).joinpath("lexicon")
+    return {name: folder.joinpath(f"{name}.txt").read_text(encoding="utf-8")
+            for name in ("function_words", "identity_terms", "insults")}
+
+
+@functools.lru_cache(maxsize=1)
+def word_table() -> tuple[np.ndarray, np.ndarray]:
+    """(sorted word hashes, action of each): function words dropped, community names grouped."""
+    entries = {}
+    for action, name in ((DROP, "function_words"), (GROUP, "identity_terms")):
+        words = sorted(word_list(__package__, name))
+        codes, bounds, _ = _fold_raw(words, False, _NO_KEYS, _NO_ACTIONS)
+        hashes = np.empty(len(words), dtype=np.uint64)
+        _hash_words(codes, bounds, hashes)
+        for h in hashes.tolist():
+            entries.setdefault(h, action)
+    keys = np.array(sorted(entries), dtype=np.uint64)
+    return keys, np.array([entries[k] for k in keys.tolist()], dtype=np.int8)
 
 
 def _utf32(text: str) -> np.ndarray:
@@ -193,22 +315,25 @@ def _utf32(text: str) -> np.ndarray:
 
 def fold_batch(texts: Sequence[str], pad: bool = False,
                with_sources: bool = False) -> tuple[np.ndarray, ...]:
-    """Normalise a batch of *repaired* texts into code points.
+    """Normalise a batch of *prepared* texts (repaired, then :func:`visible`) into code points.
 
     Returns (codes, bounds): text d is codes[bounds[d]:bounds[d+1]] (space-padded
     on both sides when ``pad``). ``with_sources`` appends, per output character,
-    its index in the repaired text.
+    its index in the prepared text.
     """
-    n = len(texts)
-    codes = _utf32("".join(texts))
-    bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n), out=bounds[1:])
-    out = np.empty(len(codes) + 2 * n, dtype=np.uint32)
-    out_bounds = np.empty(n + 1, dtype=np.int64)
-    src = np.empty(len(out), dtype=np.int64)
-    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_SPACE, IS_HANDLE, out, out_bounds, src)
-    end = out_bounds[-1]
-    return (out[:end], out_bounds) + ((src[:end],) if with_sources else ())
+    codes, bounds, src = _fold_raw(texts, pad, *word_table())
+    return (codes, bounds) + ((src,) if with_sources else ())
+
+
+def prepare(text: str) -> str:
+    """Repaired text with only its visible words: what the compiled pass folds."""
+    return visible(repair(text))
+
+
+def prepare_batch(texts: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(repaired, prepared) for a batch: the mask cues read the first, the n-grams the second."""
+    repaired = repair_batch(texts)
+    return repaired, visible_batch(repaired)
 
 
 def _text(codes: np.ndarray) -> str:
@@ -217,7 +342,7 @@ def _text(codes: np.ndarray) -> str:
 
 def normalise(text: str) -> str:
     """Return the canonical form of a comment that the model's features are built from."""
-    return _text(fold_batch([repair(text)])[0])
+    return _text(fold_batch([prepare(text)])[0])
 
 
 def split_batch(codes: np.ndarray, bounds: np.ndarray) -> list[str]:
@@ -228,14 +353,14 @@ def split_batch(codes: np.ndarray, bounds: np.ndarray) -> list[str]:
 def normalise_with_offsets(text: str) -> tuple[str, np.ndarray]:
     """:func:`normalise` plus, for each of its characters, the index of its source in ``text``.
 
-    Exact through the compiled pass; through a mojibake or NFKC repair (rare)
-    it aligns with difflib, or proportionally for very long texts, which is
+    Exact through the compiled pass; through a repair or a masked or obfuscated word
+    (rare) it aligns with difflib, or proportionally for very long texts, which is
     close enough to highlight evidence.
     """
-    repaired = repair(text)
-    codes, _, src = fold_batch([repaired], with_sources=True)
-    if repaired != text:
-        src = _repair_sources(text, repaired)[src]
+    prepared = prepare(text)
+    codes, _, src = fold_batch([prepared], with_sources=True)
+    if prepared != text:
+        src = _repair_sources(text, prepared)[src]
     return _text(codes), np.clip(src, 0, max(len(text) - 1, 0))
 
 
