@@ -89,3 +89,12 @@ def duplicate_share(texts: Sequence[str]) -> tuple[int, int, float]:
     pairs = len(near_duplicate_pairs(texts))
     total = n * (n - 1) // 2
     return pairs, total, pairs / total if total else 0.0
+
+
+def newsroom_rows(folder: Path | None = None) -> pd.DataFrame:
+    """The newsroom training split in the shape of the pack's sources (text, labels, source, group)."""
+    df = load_newsroom("train", folder)
+    return pd.DataFrame({"text": df["text"], "insult": df["insult"], "masked": df["masked"],
+                         "hostility": df["hostility"], "source": "newsroom", "group": "newsroom-" + df["id"],
+                         "functionality": df["functionality"],
+                         "train_only": df.get("part", pd.Series("core", index=df.index)) == "hard-cases"})
