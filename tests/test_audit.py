@@ -80,7 +80,8 @@ def test_seeds_flags_the_abusive_comments_and_not_the_thanks(seeds_out):
 
 def test_seeds_report_shows_flagged_comments_with_evidence(seeds_out):
     page = (seeds_out / "report.html").read_text(encoding="utf-8")
-    assert "Merci au grand President Poutine" in page and "Poutine fait pleurer encore" in page
+    words = re.sub(r"<[^>]+>", "", page)                            # the text, without the highlighting
+    assert "Merci au grand President Poutine" in words and "Poutine fait pleurer encore" in words
     assert '<mark class="' in page and "trolls</mark>" in page
     flagged = page[page.index('id="flagged"'):page.index('id="near"')]
     assert LINE_25 not in flagged                     # not flagged, so not listed among the flagged
@@ -279,7 +280,8 @@ def test_report_renders_in_headless_chromium(seeds_out):
             capture_output=True, text=True, timeout=60)
     dom = proc.stdout
     assert proc.returncode == 0 and 'data-ready="1"' in dom, proc.stderr[-2000:]   # the script ran
-    assert "Merci au grand President Poutine" in dom and "Poutine fait pleurer encore" in dom
+    words = re.sub(r"<[^>]+>", "", dom)
+    assert "Merci au grand President Poutine" in words and "Poutine fait pleurer encore" in words
     flagged = sum(r["flagged"] for r in results(seeds_out))
     listed = dom[dom.index('id="flagged"'):dom.index('id="near"')]          # near misses are items too
     assert listed.count('class="item"') == flagged and f'<span id="shown">{flagged}</span>' in dom

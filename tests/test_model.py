@@ -54,13 +54,17 @@ def test_an_insult_the_training_data_never_shows_is_caught_through_its_word_vect
 
 def test_everyday_and_identity_words_are_no_insult_evidence(moderator):
     # safetext lists these words; as insult cues they pushed plain news sentences towards the insult threshold
+    from moderation.scoring.features import WORD_LEXICON
+    from moderation.scoring.hashing import word_columns
+
     news = ["La veuve du soldat a reçu une médaille", "Le crime a été commis dans le quartier",
             "Elle est lesbienne et elle se marie demain", "Merci pour l'article, bonne journée"]
     assert not flag_matrix(moderator, news).any()
-    for text, word in zip(news, ("veuve", "crime", "lesbienne", "bonne")):
-        # listed, each was the top insult evidence with a weight of 0.6 to 1.1
-        weight = {e.ngram.lower(): e.weight for e in moderator.explain(text)["insult"]}
-        assert weight.get(word, 0.0) < 0.3, (word, weight)
+    assert max(s["insult"] for s in moderator.score(news)) < 0.05
+    flags = moderator.fast.cues.word_flags_[word_columns(["veuve", "crime", "bonne", "journée"], moderator.fast.tfidf.n_bits)]
+    assert not (flags & WORD_LEXICON).any()                      # none of them counts as a listed insult
+    lesbienne = moderator.explain("Elle est lesbienne et elle se marie demain")
+    assert all(e.ngram in ("lesbienne", "marie") for ev in lesbienne.values() for e in ev)   # whole words only
     assert flag_matrix(moderator, ["Espèce de connard"])[0, moderator.labels.index("insult")]
 
 
@@ -165,10 +169,14 @@ def test_missing_model_names_the_build_command(tmp_path):
 def test_manifest_records_what_users_rely_on():
     from moderation.scoring.modelfile import manifest_path, resolve_model_path
     manifest = json.loads(manifest_path(resolve_model_path()).read_text())
-    for key in ("version", "sha256", "sklearn_version", "thresholds", "sources", "metrics"):
+    for key in ("version", "sha256", "sklearn_version", "thresholds", "sources", "metrics", "stream_prevalence",
+                "target_precision", "word_lists_sha256", "evaluation"):
         assert key in manifest
     assert set(manifest["thresholds"]) == {"insult", "masked", "hostility"}
-    assert all(s["rows"] > 0 for s in manifest["sources"])
+    sources = {s["source"]: s for s in manifest["sources"]}
+    assert sources["newsroom"]["rows"] >= 4000                    # the news moderator's rows train the model
+    assert all(s["rows"] + s["augmented_rows"] > 0 for s in sources.values())
+    assert manifest["evaluation"]["newsroom_test"]["rows"] >= 600   # scripts/evaluate.py's figures are stored
 
 
 def test_odd_strings_score_and_explain_without_error(moderator):

@@ -24,13 +24,13 @@ JUDGED = {
     "Sangare c’ est": (1, 1, 1), "La Russie est u*****": (0, 1, 0), "******.": (0, 1, 0), "*****les.": (0, 1, 0),
     "Merci au grand President": (1, 1, 1), "Poutine fait pleurer": (1, 0, 1), "Elle n’a pas apprécié": (0, 1, None),
     "******E PAIN DE SINGE": (1, 1, 1), "APPAREMMENT LES RUSSES": (0, 0, 0), "La Russie tient un double": (0, 1, 0),
-    "POUTINE EST UN PUR": (0, 0, 0),
+    "POUTINE EST UN PUR": (0, 0, 0), "…mais avant": (0, 0, 0),
 }
 CYCLE = ["yes", "no", ""]          # what one press of 1/2/3 does to a label's verdict on the page
 
 
 def verdicts_for(text: str) -> tuple:
-    return next(v for prefix, v in JUDGED.items() if text.startswith(prefix))
+    return next((v for prefix, v in JUDGED.items() if text.startswith(prefix)), None) or pytest.fail(f"not judged: {text!r}")
 
 
 def review_in_browser(page, base: str, n: int) -> None:
