@@ -2,8 +2,11 @@ import random
 
 import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
 
 from moderation.scoring.masking import has_mask
+from moderation.scoring.visible import visible, visible_batch
 from moderation.training.augment import augment, harmless_star_copies, mask_text
 
 
@@ -44,3 +47,20 @@ def test_harmless_star_copies_keep_labels_and_star_only_harmless_words():
     assert len(out) == 1 and out.iloc[0]["group"] == "n1" and out.iloc[0]["train_only"]
     assert out.iloc[0]["insult"] == 0 and out.iloc[0]["masked"] == 1 and has_mask(out.iloc[0]["text"])
     assert "connard" not in " ".join(out["text"])                 # an insult is never a harmless word
+
+
+# The compiled screen in front of visible() may only skip texts visible() would leave unchanged.
+_SCREEN_ALPHABET = "abcdeinoprstuCNOÉéèÂçœ013457@$*._- '😀𝐜\u0301İ"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=_SCREEN_ALPHABET, max_size=30), min_size=1, max_size=8))
+def test_batch_screen_changes_nothing_visible_would_not(texts):
+    assert visible_batch(texts) == [visible(t) for t in texts]
+
+
+@pytest.mark.parametrize("text, seen", [("espèce de c0nn@rd", "espèce de connard"), ("BÂT4RD !", "bâtard !"),
+                                         ("t.e.s un i d i o t", "t.e.s un idiot"), ("le 12 mars à 14h30", None),
+                                         ("@user merci", None), ("😀c0nnard😀", "😀connard😀")])
+def test_batch_screen_spells_out_obfuscated_insults(text, seen):
+    assert visible_batch([text]) == [seen if seen is not None else text]
