@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-newsroom", action="store_true",
                    help="leave out the project's newsroom comment set (data/newsroom/train.jsonl)")
     p.add_argument("--out", help="model file to write (default: the shipped model file, replaced)")
-    p.add_argument("--version", dest="version", help="version string recorded in the manifest")
+    p.add_argument("--version", dest="version", help="version string recorded in the manifest (default: the package version + the first 8 hex digits of the file's SHA-256)")
     p.add_argument("--decisions", action="append", default=[], metavar="URL",
                    help="also train on the moderators' decisions in this store (SQLAlchemy URL; repeatable)")
     p.add_argument("--decisions-weight", type=float, default=1.0, metavar="W",

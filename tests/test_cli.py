@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import SEED_002, needs_data
+from conftest import SEED_002, SEEDS, needs_data
 from moderation.cli import main
 
 
@@ -143,6 +143,15 @@ def test_training_on_user_file_is_deterministic_and_loadable(tmp_path, capsys):
     assert not list((tmp_path / "a").glob("*.tmp"))
     m = Moderator.load(tmp_path / "a" / "model.joblib")
     assert m.score(["sale connard"])[0]["insult"] > m.score(["merci pour l'article"])[0]["insult"]
+
+    # each model file has its own version, so an audit store re-scores its inputs with a retrained model
+    assert m.version.endswith("+" + outs[0]["sha256"][:8]) and m.version != Moderator.load().version
+    db = f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    for model, skipped in ((None, 0), (None, 5), (tmp_path / "a" / "model.joblib", 0)):
+        extra = ["--model", str(model)] if model else []
+        code, out, err = run_cli(["audit", str(SEEDS), "--db", db, "--out", str(tmp_path / "r"), "--format", "jsonl"]
+                                 + extra, capsys)
+        assert code == 0 and f"{skipped} already in the store" in out, (out, err)
 
 
 def test_synthetic_copies_measure_masked_only(tmp_path):

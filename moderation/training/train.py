@@ -318,12 +318,14 @@ def save_model(result: TrainResult, df: pd.DataFrame, out: Path, version: str | 
     """Write the model file and its manifest, each atomically (temporary file, then rename)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda p: joblib.dump(result.pipeline, p, compress=3))
+    sha = sha256_file(out)
     manifest = {
         "name": out.stem,
-        "version": version or __version__,
+        # unique per file by default: the audit store skips inputs already scored by the same version
+        "version": version or f"{__version__}+{sha[:8]}",
         "format": MODEL_FORMAT,
         "file": out.name,
-        "sha256": sha256_file(out),
+        "sha256": sha,
         "sklearn_version": sklearn.__version__,
         "labels": list(LABELS),
         "thresholds": result.thresholds,
