@@ -55,3 +55,11 @@ def test_a_wheel_installed_without_the_checkout_scores_the_seeds(tmp_path: Path)
     rows = [json.loads(line) for line in (tmp_path / "report" / "results.jsonl").read_text().splitlines()]
     assert {r["source"] for r in rows} == {"pages/002_2ede61ddf366503b.txt"} and len(rows) >= 20
     assert (tmp_path / "report" / "report.html").stat().st_size > 1000
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    first_block = readme.split("```bash", 1)[1].split("```", 1)[0]
+    assert ci in first_block.splitlines()
+    assert len(readme) < 15_000
