@@ -178,15 +178,20 @@ def stream_threshold(y: np.ndarray, p: np.ndarray, prevalence: float, target: fl
     return float(min(t for t, (prec, tpr, _) in zip(grid, precisions) if prec == best and tpr > 0))
 
 
-def label_metrics(Y: np.ndarray, P: np.ndarray, thresholds: dict[str, float] | None = None) -> dict:
-    """ROC AUC, average precision and (with thresholds) F1 per label, on rows where it is known."""
-    out = {}
+def judged_labels(Y: np.ndarray, P: np.ndarray):
+    """(label, truths, scores) over the rows where the label is known, for labels with both classes there."""
     for k, lab in enumerate(LABELS):
         known = ~np.isnan(Y[:, k])
         y, p = Y[known, k], P[known, k]
-        if len(np.unique(y)) < 2:
-            continue
-        m = {"rows": int(known.sum()), "positives": int(y.sum()),
+        if len(np.unique(y)) == 2:
+            yield lab, y, p
+
+
+def label_metrics(Y: np.ndarray, P: np.ndarray, thresholds: dict[str, float] | None = None) -> dict:
+    """ROC AUC, average precision and (with thresholds) F1 per label, on rows where it is known."""
+    out = {}
+    for lab, y, p in judged_labels(Y, P):
+        m = {"rows": len(y), "positives": int(y.sum()),
              "roc_auc": round(float(roc_auc_score(y, p)), 4),
              "average_precision": round(float(average_precision_score(y, p)), 4)}
         if thresholds:
@@ -253,11 +258,7 @@ def calibration_rows(df: pd.DataFrame, cal: np.ndarray, Y: np.ndarray) -> np.nda
 def stream_metrics(Y: np.ndarray, P: np.ndarray, thresholds: dict[str, float]) -> dict:
     """Per label, at its threshold: precision on these rows and at the assumed stream prevalence, recall, FPR."""
     out = {}
-    for k, lab in enumerate(LABELS):
-        known = ~np.isnan(Y[:, k])
-        y, p = Y[known, k], P[known, k]
-        if len(np.unique(y)) < 2:
-            continue
+    for lab, y, p in judged_labels(Y, P):
         flag = p >= thresholds[lab]
         prec, tpr, fpr = stream_precision(y, p, thresholds[lab], STREAM_PREVALENCE[lab])
         out[lab] = {"precision": round(float(y[flag].mean()) if flag.any() else 1.0, 4),
