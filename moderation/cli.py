@@ -141,7 +141,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit.pipeline import main as audit_main
+    from .audit.command import main as audit_main
     args.threshold = _threshold_overrides(args.threshold)
     if args.thresholds or args.site is not None:
         from .scoring import Moderator

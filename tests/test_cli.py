@@ -174,9 +174,9 @@ def test_training_without_the_word_vector_package_says_how_to_install_it(tmp_pat
     import importlib.util
 
     from moderation.scoring import features
-    from moderation.training import wordvectors
+    from moderation.scoring.classifier import VECTORS_PACKAGE
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == wordvectors.PACKAGE else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == VECTORS_PACKAGE else real(name, *a))
     features.vector_columns.cache_clear()   # forget what earlier tests read
     try:
         out = tmp_path / "m.joblib"

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from moderation.scoring.features import NgramTfidf
+from moderation.scoring.classifier import VECTORS_PACKAGE
 from moderation.training.wordvectors import load_word_vectors, murmur64a_batch
 
 _M64 = 0xFFFFFFFFFFFFFFFF
@@ -48,7 +49,7 @@ def test_batch_hash_equals_the_scalar_one_for_every_length():
 
 @pytest.fixture(scope="module")
 def vocab():
-    words, rows, vectors = load_word_vectors()
+    words, rows, vectors = load_word_vectors(VECTORS_PACKAGE)
     index = {}
     for w, r in zip(words, rows):
         index.setdefault(w, r)

@@ -21,9 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..scoring.classifier import VECTORS_PACKAGE
 
-PACKAGE = VECTORS_PACKAGE
 _M64 = 0xFFFFFFFFFFFFFFFF
 
 
@@ -67,7 +65,7 @@ def murmur64a_batch(items: list[bytes], seed: int = 1) -> np.ndarray:
     return out
 
 
-def vocab_dir(package: str = PACKAGE) -> Path:
+def vocab_dir(package: str) -> Path:
     """The package's ``vocab`` folder, found without importing the package (its __init__ needs spaCy)."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -80,7 +78,7 @@ def vocab_dir(package: str = PACKAGE) -> Path:
     return found[-1]
 
 
-def load_word_vectors(package: str = PACKAGE) -> tuple[list[str], np.ndarray, np.ndarray]:
+def load_word_vectors(package: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(words, row of each word, vectors): every string of the package that has a vector.
 
     Not cached here: `moderation.scoring.features.vector_columns` caches what training keeps of it.
