@@ -33,9 +33,7 @@ class MultiLabelLogistic(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, Y, sample_weight=None, column_masks=None) -> "MultiLabelLogistic":
         """Fit each label on its known rows; ``column_masks`` (n_labels, n_features) booleans, when given,
-        says which feature columns each label may use (the others keep a zero coefficient).
-
-        """
+        says which feature columns each label may use (the others keep a zero coefficient)."""
         Y = np.asarray(Y, dtype=float)
         X = sp.csr_matrix(X)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)

@@ -34,7 +34,7 @@ from ..wordlists import word_list
 from .hashing import NgramHasher, Occurrences, word_columns
 from .lexicon import core_insults, offensive_words
 from .masking import insult_spellings, mask_counts
-from .normalise import fold_batch, prepare, prepare_batch, split_batch
+from .normalise import fold_batch, prepare_batch, split_batch
 
 WORD_LEXICON, WORD_VIOLENCE = 1, 2          # bit flags in CueFeatures.word_flags_
 # "near insult" bands: cosine similarity of a word's vector to its nearest core insult's vector
@@ -126,7 +126,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def _batches(self, texts: Iterable[str]):
         texts = list(texts)
         for i in range(0, len(texts), self.batch_size):
-            codes, bounds = fold_batch([prepare(t) for t in texts[i:i + self.batch_size]])
+            codes, bounds = fold_batch(prepare_batch(texts[i:i + self.batch_size])[1])
             yield i, split_batch(codes, bounds)
 
     def fit(self, texts: Iterable[str], y=None) -> "NgramTfidf":

@@ -67,7 +67,7 @@ def _spells_insult(text: str, star: int) -> bool:
     return resolve_masked(text[start:star + 1]) is not None
 
 
-def _plain(word: str) -> str:
+def plain_word(word: str) -> str:
     """Lower case without accents: `Bâtard` and `batard` compare equal."""
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
 
@@ -75,7 +75,7 @@ def _plain(word: str) -> str:
 @lru_cache(maxsize=1)
 def insult_spellings() -> dict[str, str]:
     """Plain form -> spelling of every word of `lexicon/insults.txt`."""
-    return {_plain(w): w for w in sorted(word_list(__package__, "insults"))}
+    return {plain_word(w): w for w in sorted(word_list(__package__, "insults"))}
 
 
 def resolve_masked(token: str) -> str | None:
@@ -88,7 +88,7 @@ def resolve_masked(token: str) -> str | None:
     """
     if token[:1] == "*" or sum(c != "*" for c in token) < MIN_VISIBLE:
         return None
-    parts = re.split(r"(\*+)", _plain(token))
+    parts = re.split(r"(\*+)", plain_word(token))
     pattern = "".join(re.escape(p) if not p.startswith("*") else f".{{{max(1, len(p) - 1)},{len(p) + 1}}}"
                       for p in parts)
     rx = re.compile(pattern + "$")

@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..wordlists import word_list
+from .chartables import FNV_OFFSET, FNV_PRIME, IS_ALPHA, IS_SPACE, IS_WORDC, LOWER
 from .visible import visible, visible_batch
 
 # Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252
@@ -39,21 +40,6 @@ _MOJIBAKE_TELL = re.compile("[ÃÂâð][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š
 # a whole text would also turn "&parano" into "¶no" (HTML5 accepts "&para" without one).
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
-# Per-character tables over the Basic Multilingual Plane (astral characters pass unchanged).
-_BMP = [chr(i) for i in range(0x10000)]
-LOWER = np.fromiter((ord(c.lower()) if len(c.lower()) == 1 else ord(c) for c in _BMP), dtype=np.uint32, count=0x10000)
-IS_ALPHA = np.fromiter((c.isalpha() for c in _BMP), dtype=bool, count=0x10000)
-IS_SPACE = np.fromiter((c.isspace() for c in _BMP), dtype=bool, count=0x10000)
-IS_SPACE[:0x20] = True          # control characters (NUL included) count as white space
-IS_SPACE[[ord("'"), ord("’"), ord("`")]] = True   # elisions (l'armée, qu'ils): their letters are function words
-# symbols and emoji (U+2600-27BF, U+2B00-2BFF, and every astral character below) are not words: an emoji
-# alone is nothing to judge, and one after an insult adds nothing the insult did not say
-IS_SPACE[np.fromiter((unicodedata.category(c) in ("So", "Sk", "Cs", "Co", "Cf") for c in _BMP), dtype=bool,
-                     count=0x10000)] = True
-IS_SPACE[[0xFE0E, 0xFE0F]] = True                # emoji presentation selectors
-IS_WORDC = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)
-IS_HANDLE = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)   # regex \w
-del _BMP
 
 
 def repair(text: str) -> str:
@@ -148,8 +134,6 @@ def _link_end(codes, i, s, e, lower, is_space, is_handle):
 #: Word actions of the compiled pass.
 KEEP, DROP, GROUP = 0, 1, 2
 GROUP_TOKEN = "xgroupx"          # what every community name becomes (no French or English word looks like it)
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @njit(cache=True, nogil=True)
@@ -177,7 +161,7 @@ def _end_word(out, src, o, wstart, h, start, keys, actions, token):
 
 
 @njit(cache=True, nogil=True)
-def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, is_wordc, keys, actions, token,
+def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_wordc, keys, actions, token,
           out, out_bounds, src):
     """Drop links and handles, lower-case, squeeze letter runs to two, collapse spaces; per word, apply
     the word table (drop function words and single characters, write community names as one token).
@@ -196,13 +180,13 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, is_wordc, ke
         prev2 = np.uint32(0xFFFFFFFF)
         pending_space = False
         wstart = -1
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         i = bounds[d] - 1
         while i + 1 < bounds[d + 1]:
             i += 1
             c = codes[i]
             if c == 64 or c == 72 or c == 104 or c == 87 or c == 119:   # @ h H w W: maybe a link
-                j = _link_end(codes, i, bounds[d], bounds[d + 1], lower, is_space, is_handle)
+                j = _link_end(codes, i, bounds[d], bounds[d + 1], lower, is_space, is_wordc)
                 if j > 0:
                     if wstart >= 0:
                         o, _ = _end_word(out, src, o, wstart, h, start, keys, actions, token)
@@ -237,8 +221,8 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, is_wordc, ke
             if wordc:
                 if wstart < 0:
                     wstart = o
-                    h = _FNV_OFFSET
-                h = (h ^ np.uint64(c)) * _FNV_PRIME
+                    h = FNV_OFFSET
+                h = (h ^ np.uint64(c)) * FNV_PRIME
             out[o] = c
             src[o] = i - bounds[d]
             o += 1
@@ -259,9 +243,9 @@ def _fold(codes, bounds, pad, lower, is_alpha, is_space, is_handle, is_wordc, ke
 def _hash_words(codes, bounds, out):
     """The pass's word hash of each text in a batch (texts that fold to one word each)."""
     for d in range(len(bounds) - 1):
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         for k in range(bounds[d], bounds[d + 1]):
-            h = (h ^ np.uint64(codes[k])) * _FNV_PRIME
+            h = (h ^ np.uint64(codes[k])) * FNV_PRIME
         out[d] = h
 
 
@@ -279,14 +263,15 @@ def _fold_raw(texts: Sequence[str], pad: bool, keys: np.ndarray, actions: np.nda
     out = np.empty(2 * len(codes) + 2 * n + len(_TOKEN), dtype=np.uint32)
     out_bounds = np.empty(n + 1, dtype=np.int64)
     src = np.empty(len(out), dtype=np.int64)
-    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_SPACE, IS_HANDLE, IS_WORDC, keys, actions, _TOKEN,
+    _fold(codes, bounds, pad, LOWER, IS_ALPHA, IS_SPACE, IS_WORDC, keys, actions, _TOKEN,
           out, out_bounds, src)
     end = out_bounds[-1]
     return out[:end], out_bounds, src[:end]
 
 
 def word_table_files() -> dict[str, str]:
-    """The word lists the compiled pass reads, with their text (a model records their fingerprint)."""
+    """The word lists normalisation reads (the compiled pass, and `visible` for insults), with their text:
+    a model records their fingerprint."""
     from importlib import resources
     folder = resources.files(__package__).joinpath("lexicon")
     return {name: folder.joinpath(f"{name}.txt").read_text(encoding="utf-8")

@@ -21,7 +21,8 @@ from typing import Sequence
 import numpy as np
 from numba import njit
 
-from .masking import _plain, insult_spellings, masked_words, resolve_masked
+from .chartables import FNV_OFFSET, FNV_PRIME, IS_WORDC
+from .masking import insult_spellings, masked_words, plain_word, resolve_masked
 
 # Cheap character-set searches keep most texts off the two word-level passes: leet only matters
 # where a digit or symbol stands inside a word (`k0n`, `conn@rd`, `$alope`), spelling-out only where
@@ -37,7 +38,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 
 def _despell(match: re.Match) -> str:
     joined = re.sub(r"[.\-_ ]", "", match.group())
-    return insult_spellings().get(_plain(joined).translate(_LEET), match.group())
+    return insult_spellings().get(plain_word(joined).translate(_LEET), match.group())
 
 
 @lru_cache(maxsize=65536)
@@ -45,7 +46,7 @@ def _unleet(token: str) -> str:
     """The insult ``token`` spells with digits or symbols for letters, else ``token`` (cached: @-handles repeat)."""
     if sum(c.isalpha() for c in token) < 2 or not _LEET_IN_TOKEN.search(token):
         return token
-    return insult_spellings().get(_plain(token).translate(_LEET), token)
+    return insult_spellings().get(plain_word(token).translate(_LEET), token)
 
 
 def _in_token(c: str) -> bool:
@@ -84,7 +85,6 @@ def visible(text: str) -> str:
 
 # The compiled screen in front of visible(): which texts of a batch it may change. Most texts hold no
 # star, no spelled-out word and no leet token that spells an insult, and skip the regex passes.
-_FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
 _UNSAFE, _SKIP = -1, -2
 
 
@@ -95,14 +95,14 @@ def _screen_tables() -> tuple[np.ndarray, ...]:
     chars = [chr(i) for i in range(0x10000)]
     letter = np.fromiter((c.isalnum() and not c.isdecimal() and c != "_" for c in chars), dtype=bool, count=0x10000)
     assert not letter[0xFFFF] and not chars[0xFFFF].isalnum()      # the clip value of astral characters
-    word = np.fromiter((c.isalnum() or c == "_" for c in chars), dtype=bool, count=0x10000)
+    word = IS_WORDC
     token = word.copy()
     token[[ord("@"), ord("$")]] = True
     plain = np.arange(0x10000, dtype=np.int64)
     for i in range(0x80, 0x10000):                # ASCII: lower() and the leet map below suffice
         c = chars[i]
         if c.isalnum() or unicodedata.combining(c):
-            p = _plain(c)
+            p = plain_word(c)
             plain[i] = ord(p) if len(p) == 1 else (_SKIP if p == "" else _UNSAFE)
     plain[0x41:0x5B] += 32
     plain[0x3A3] = _UNSAFE                         # capital sigma lower-cases by context
@@ -117,11 +117,11 @@ def _insult_hashes() -> np.ndarray:
     words = [w for w in insult_spellings() if w and all(ord(c) < 0x10000 for c in w)]
     hashes = np.empty(len(words), dtype=np.uint64)
     for i, w in enumerate(words):
-        h = int(_FNV_OFFSET)
+        h = int(FNV_OFFSET)
         for c in w:
             p = int(plain[ord(c)])
             if p != _SKIP:
-                h = ((h ^ p) * int(_FNV_PRIME)) & 0xFFFFFFFFFFFFFFFF      # the compiled pass's uint64 wrap-around
+                h = ((h ^ p) * int(FNV_PRIME)) & 0xFFFFFFFFFFFFFFFF      # the compiled pass's uint64 wrap-around
         hashes[i] = h
     return np.unique(hashes)
 
@@ -151,7 +151,7 @@ def _screen(codes, bounds, letter, word, token, plain, insults, out):
             if not token[min(codes[k], 0xFFFF)]:
                 k += 1
                 continue
-            a, pair, unsafe, h = k, False, False, _FNV_OFFSET
+            a, pair, unsafe, h = k, False, False, FNV_OFFSET
             while k < e and token[min(codes[k], 0xFFFF)]:
                 c = codes[k]
                 if (c < 58 and (c == 48 or c == 49 or c == 51 or c == 52 or c == 53 or c == 55)) or c == 64 or c == 36:
@@ -161,7 +161,7 @@ def _screen(codes, bounds, letter, word, token, plain, insults, out):
                 if p == _UNSAFE:
                     unsafe = True
                 elif p != _SKIP:
-                    h = (h ^ np.uint64(p)) * _FNV_PRIME
+                    h = (h ^ np.uint64(p)) * FNV_PRIME
                 k += 1
             if (k < e and codes[k] > 0xFFFF) or (a > s and codes[a - 1] > 0xFFFF):
                 unsafe = True                      # an astral letter may continue the token for the regex
