@@ -23,6 +23,7 @@ from ..scoring import Moderator
 from ..wordlists import word_list
 from .augment import NEUTRAL_VERBS, harmless_words, star_styles
 from .newsroom import NEWSROOM_DIR, load_newsroom
+from .train import stream_precision
 
 DATA_DIR = NEWSROOM_DIR.parent
 SEED_002 = DATA_DIR.parent / "seeds" / "002_2ede61ddf366503b.txt"
@@ -34,14 +35,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def _rate(flags: np.ndarray) -> float:
     return round(float(np.mean(flags)), 4) if len(flags) else 0.0
-
-
-def stream_precision(y: np.ndarray, flagged: np.ndarray, prevalence: float) -> float:
-    """Precision of ``flagged`` if positives made up ``prevalence`` of the stream (rows reweighted)."""
-    tpr = flagged[y == 1].mean() if (y == 1).any() else 0.0
-    fpr = flagged[y == 0].mean() if (y == 0).any() else 0.0
-    total = prevalence * tpr + (1 - prevalence) * fpr
-    return float(prevalence * tpr / total) if total else 1.0
 
 
 # --------------------------------------------------------------------------- newsroom test split
@@ -63,7 +56,8 @@ def newsroom_test(moderator: Moderator, split: str = "test") -> dict[str, Any]:
                     "precision": round(float(y[f].mean()), 4) if f.any() else None,
                     "recall": _rate(f[y == 1]), "false_positive_rate": _rate(f[y == 0])}
         if lab in prevalence:
-            out[lab]["precision_at_stream_prevalence"] = round(stream_precision(y, f, prevalence[lab]), 4)
+            out[lab]["precision_at_stream_prevalence"] = round(
+                stream_precision(y, p, moderator.thresholds[lab], prevalence[lab])[0], 4)
     benign = (df[list(LABELS)] == 0).all(axis=1).to_numpy()
     out["benign_rows"] = int(benign.sum())
     out["benign_flagged"] = _rate(flags[benign].any(axis=1))
@@ -193,13 +187,12 @@ def identity_bias(moderator: Moderator, groups_key: str = "groups") -> dict[str,
     rows = identity_rows(groups_key=groups_key)
     if not rows:
         return {}
-    scores = moderator.predict_proba([r["text"] for r in rows])
     verdicts = moderator.verdicts([r["text"] for r in rows])
     groups = np.array([r["group"] for r in rows])
     out: dict[str, Any] = {"rows": len(rows), "groups": len(set(groups.tolist())), "per_group": {}, "worst": {}}
     for lab in SCORED:
         y = np.array([r[lab] for r in rows])
-        s = scores[:, moderator.labels.index(lab)]
+        s = np.array([v.scores[lab] for v in verdicts])
         for g in sorted(set(groups.tolist())):
             sub, bg = groups == g, groups != g
             metrics = {"subgroup_auc": _auc(y[sub], s[sub]),

@@ -170,12 +170,13 @@ def stream_threshold(y: np.ndarray, p: np.ndarray, prevalence: float, target: fl
     Where none does, the threshold with the best precision (ties: the lower).
     """
     grid = np.round(np.arange(0.05, 0.991, 0.005), 3)
-    precisions = [stream_precision(y, p, t, prevalence) for t in grid]
-    ok = [t for t, (prec, tpr, _) in zip(grid, precisions) if prec >= target and tpr > 0]
-    if ok:
-        return float(min(ok))
-    best = max(prec for prec, tpr, _ in precisions if tpr > 0) if any(tpr > 0 for _, tpr, _ in precisions) else 1.0
-    return float(min(t for t, (prec, tpr, _) in zip(grid, precisions) if prec == best and tpr > 0))
+    measured = [(float(t), *stream_precision(y, p, t, prevalence)) for t in grid]
+    reached = [(t, prec) for t, prec, tpr, _ in measured if tpr > 0]
+    if not reached:
+        return float(grid[-1])
+    ok = [t for t, prec in reached if prec >= target]
+    best = max(prec for _, prec in reached)
+    return min(ok) if ok else min(t for t, prec in reached if prec == best)
 
 
 def judged_labels(Y: np.ndarray, P: np.ndarray):
@@ -293,7 +294,7 @@ def fit_model(df: pd.DataFrame, C: float = C_DEFAULT, progress=log.info, newsroo
         thresholds[lab] = stream_threshold(Yc[known, k], Pcal[known, k], STREAM_PREVALENCE[lab])
     progress("measuring on the held-out test split")
     metrics = {"pack_test_split": label_metrics(Y[te], pipe.predict_proba([texts[i] for i in te]), thresholds),
-               "calibration_rows": {**label_metrics(Yc, Pcal, thresholds)},
+               "calibration_rows": label_metrics(Yc, Pcal, thresholds),
                "calibration_rows_at_threshold": stream_metrics(Yc, Pcal, thresholds)}
     rows = {"train": tr, "calibration": cal, "test": te}
     return TrainResult(pipe, thresholds, metrics, rows, time.perf_counter() - t0)
