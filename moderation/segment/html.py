@@ -1,7 +1,7 @@
 """HTML pages: comment records found from the page's structure, else the line model over its visible text.
 
 Pages are parsed with lxml.html, which is tolerant of malformed markup and fast (C
-parser). `records.py` finds the comment records (typed data, comment-system markup,
+parser). `html_records.py` finds the comment records (typed data, comment-system markup,
 repeated sibling records) and `fields.py` reads each one; a generic comment container
 without recognisable records gives its text-bearing children; a page with none of these
 goes through the line model (`lines.py`) over its block-level lines.
@@ -20,7 +20,7 @@ from .declared import declared_comments
 from .lines import Unit, line_kind, segment_units
 from .markup import SKIP_ROLES, role
 from .patterns import BLOCK_TAGS, SKIP_TAGS
-from .records import build, read_records, scan
+from .html_records import build, read_records, scan
 
 
 class _Paths:
