@@ -7,7 +7,7 @@ folders of pages (`moderation.audit`), retrain it (`moderation.training`).
 """
 from __future__ import annotations
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 from .labels import LABELS  # noqa: E402
 from .scoring import ModelError, Moderator  # noqa: E402

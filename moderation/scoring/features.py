@@ -36,13 +36,15 @@ from .lexicon import core_insults, offensive_words
 from .masking import insult_spellings, mask_counts
 from .normalise import fold_batch, prepare_batch, split_batch
 
-WORD_LEXICON, WORD_VIOLENCE = 1, 2          # bit flags in CueFeatures.word_flags_
+WORD_LEXICON, WORD_VIOLENCE, WORD_DEHUMANISING, WORD_VIOLENCE_CALL = 1, 2, 32, 64   # bit flags in CueFeatures.word_flags_
 # "near insult" bands: cosine similarity of a word's vector to its nearest core insult's vector
 NEAR_INSULT_BANDS = (0.5, 0.6, 0.7)
 WORD_NEAR_INSULT = (4, 8, 16)
 # the word flags CueFeatures counts per comment: their cue names and bits, in column order
-FLAG_NAMES = ("insult_words", "violence_words", *(f"near_insult_{int(b * 100)}" for b in NEAR_INSULT_BANDS))
-FLAG_BITS = np.array((WORD_LEXICON, WORD_VIOLENCE) + WORD_NEAR_INSULT, dtype=np.int8)
+FLAG_NAMES = ("insult_words", "violence_words", *(f"near_insult_{int(b * 100)}" for b in NEAR_INSULT_BANDS),
+              "dehumanising_words", "violence_calls")
+FLAG_BITS = np.array((WORD_LEXICON, WORD_VIOLENCE) + WORD_NEAR_INSULT + (WORD_DEHUMANISING, WORD_VIOLENCE_CALL),
+                     dtype=np.int8)
 MASK_CUES = ("mask_inner", "mask_edge", "mask_run")
 
 @functools.lru_cache(maxsize=2)
@@ -218,7 +220,9 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     Masking artifacts (counted by `moderation.scoring.masking` on the repaired text:
     the only features `masked` is scored from, and never seen by insult or
-    hostility), listed insult words, listed words of violence and expulsion, near insults (words whose vector is within
+    hostility), listed insult words, listed words of violence and expulsion, listed verb forms that call
+    for or wish violence ("tuez", "périssent": reports use other forms), listed nouns that
+    dehumanise (vermin, disease, animals: "sont des cafards"), near insults (words whose vector is within
     each band of `NEAR_INSULT_BANDS` of a core insult's; only with ``vectors``) and
     exclamation marks; counts are log-scaled so one long comment cannot
     dominate. Words are matched by their hashed column, the same way the fast
@@ -235,7 +239,9 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     def fit(self, texts=None, y=None) -> "CueFeatures":
         flags = np.zeros(1 << self.n_bits, dtype=np.int8)
         for words, bit in ((offensive_words() | set(insult_spellings().values()), WORD_LEXICON),
-                           (word_list(__package__, "violence_words"), WORD_VIOLENCE)):
+                           (word_list(__package__, "violence_words"), WORD_VIOLENCE),
+                           (word_list(__package__, "dehumanising_words"), WORD_DEHUMANISING),
+                           (word_list(__package__, "violence_calls"), WORD_VIOLENCE_CALL)):
             columns = word_columns(sorted(words), self.n_bits)
             flags[columns[columns >= 0]] |= bit
         if self.vectors:

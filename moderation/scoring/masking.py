@@ -78,6 +78,12 @@ def insult_spellings() -> dict[str, str]:
     return {plain_word(w): w for w in sorted(word_list(__package__, "insults"))}
 
 
+@lru_cache(maxsize=1)
+def core_plain_words() -> frozenset[str]:
+    """Plain forms of `lexicon/core_insults.txt`: the common spellings a masked word resolves to first."""
+    return frozenset(plain_word(w) for w in word_list(__package__, "core_insults"))
+
+
 def resolve_masked(token: str) -> str | None:
     """The insult a masked word's visible letters identify, or None.
 
@@ -92,8 +98,10 @@ def resolve_masked(token: str) -> str | None:
     pattern = "".join(re.escape(p) if not p.startswith("*") else f".{{{max(1, len(p) - 1)},{len(p) + 1}}}"
                       for p in parts)
     rx = re.compile(pattern + "$")
-    found = [(abs(len(plain) - len(token)), plain) for plain in insult_spellings() if rx.match(plain)]
-    return insult_spellings()[min(found)[1]] if found else None
+    # closest length first; on a tie the common spelling (`core_insults.txt`) over a variant readers type
+    core = core_plain_words()
+    found = [(abs(len(plain) - len(token)), plain not in core, plain) for plain in insult_spellings() if rx.match(plain)]
+    return insult_spellings()[min(found)[2]] if found else None
 
 
 def mask_counts(text: str) -> tuple[int, int, int]:

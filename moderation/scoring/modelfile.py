@@ -18,7 +18,7 @@ import sklearn
 MODEL_NAME = "moderation-fr"
 #: Version of the feature computation a model file was built for; bumped when scoring arithmetic changes,
 #: so a model trained by another version is refused rather than scored wrongly.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 BUILD_HINT = "build it with `moderation train` (or `python scripts/train.py`)"
 
 
