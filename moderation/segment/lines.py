@@ -29,7 +29,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -100,7 +100,7 @@ def is_action(text: str) -> bool:
     """A line of reply/vote/report links, counts and dates only ("↑ 14   ↓ 0   Répondre", "il y a 6 h · Signaler")."""
     parts = [fold_line(p) for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
     acts = [bool(ACTION_PART.match(p)) for p in parts]
-    return any(acts) and all(a or is_date(p) for a, p in zip(acts, parts))
+    return any(a and not is_date(p) for a, p in zip(acts, parts)) and all(a or is_date(p) for a, p in zip(acts, parts))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -137,8 +137,13 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     if m and (not m["rest"] or is_date(m["rest"])):
         return m["name"].strip(), (m["rest"] or "").strip() or None
     m = POSTED_BY.match(s)
-    if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
-        return m["name"].strip(), m["rest"].strip()
+    if m:
+        name, rest = (m["name"], m["rest"]) if m["name"] is not None else (m["name2"], m["rest2"])
+        if is_pseudo(re.sub(r"\s*\([^()]{1,30}\)$", "", name), explicit=True) and is_date(rest):
+            return name.strip(), rest.strip()
+    m = DATE_FIRST.match(s)
+    if m and is_pseudo(m["name"], explicit=True) and is_date(m["when"]):
+        return m["name"].strip(), m["when"].strip()
     m = DATE_BY.match(s)
     if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
         return m["name"].strip(), m["rest"].strip()
@@ -151,11 +156,29 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     return None
 
 
+def _name_date_actions(text: str) -> tuple[str, str] | None:
+    """(name, date) of a "Didier_Yop · il y a 2 heures · Signaler" line: a handle, a date, links."""
+    parts = [p.strip() for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
+    if len(parts) < 2 or not (is_name(parts[0]) or is_pseudo(parts[0])):
+        return None
+    rest = [fold_line(p) for p in parts[1:]]
+    dates = [p for p, f in zip(parts[1:], rest) if is_date(p)]
+    if len(dates) != 1 or not all(is_date(p) or ACTION_PART.match(f) for p, f in zip(parts[1:], rest)):
+        return None
+    return parts[0], dates[0]
+
+
 def is_signature(s: str) -> bool:
     """A signature line under a comment: "Ibrahima S., Kayes", "J.-P. N. / Douala", "Un Malien de Kayes"."""
     if len(s) > 45 or "!" in s or "?" in s or s.rstrip()[-1:] in ".:;" and not re.search(r"\b[A-Z]\.$", s):
         return False
     if SIGNED_BY.match(s):
+        return True
+    m = SIGNATURE_PARENS.match(s)
+    if m:                                   # "(Thierno, Labé)", "(Un ingénieur, Conakry)"
+        return is_signature(m["inner"].strip()) or is_name(m["inner"].strip())
+    m = SIGNATURE_ROLE.match(s)
+    if m and is_name(m["who"]) and not any(w in COMMON_WORDS for w in m["role"].split()[:1]):
         return True
     m = NAME_PLACE.match(s)
     if not m:
@@ -193,7 +216,7 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     words = len(n.split())
     if LINK.fullmatch(n):
         return "link", None, None
-    if words <= 12 and HEADING.match(n):
+    if words <= 12 and (HEADING.match(n) or HEADING.match(n.strip("—–-=*~ "))):
         return "heading", None, None
     if len(n) <= 250 and "!" not in n and ("abonn" in n or "subscri" in n) and PAYWALL_SECTION.search(n):
         return "paywall", None, None
@@ -211,6 +234,9 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
         return "date", None, text.strip()
     if BYLINE_DATED.match(n) or DATELINE.match(n):
         return "byline", None, None     # the article's "Par X | Publié le …" or "Libreville, le 12 novembre 2024"
+    trailer = _name_date_actions(text) if words <= 14 and _has_date_anchor(n) else None
+    if trailer:
+        return "author", trailer[0], trailer[1]
     meta = author_meta(text) if len(text) <= 120 and (":" in n or _has_date_anchor(n)) else None
     if meta:
         return "author", meta[0], meta[1]
@@ -347,6 +373,10 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         if u.kind in ("name", "prose") and nxt is not None and nxt.kind == "date" and \
                 (u.kind == "name" or is_pseudo(u.text)):
             u.kind, u.author, u.date = "author", u.text.strip(), nxt.date
+        if u.kind == "date" and nxt is not None and (nxt.kind == "name" or (nxt.kind == "prose" and is_pseudo(nxt.text))) \
+                and i + 2 < len(units) and units[i + 2].kind == "prose":
+            nxt.kind, nxt.author, nxt.date = "author", nxt.text.strip(), u.date    # "09/10/2025 · 12:41" above "Tchoupo"
+            u.kind = "avatar"
         if u.kind == "prose" and nxt is not None and nxt.kind == "byline":
             u.kind = "teaser"                   # excerpt followed by "Par X"
     for i, u in enumerate(units):
