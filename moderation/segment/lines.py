@@ -262,6 +262,8 @@ HAND_WEIGHTS: dict[str, float] = {
     "masked": 2.0, "opinion": 1.0, "informal": 1.0, "english": 0.8, "link": 0.3, "journalistic": -0.7,
     "guillemets": -0.4, "long": -0.6, "headline": -1.5, "unfinished": -0.3,
     "before_anchor": -1.2, "after_end": 0.5, "after_heading": 1.2, "in_record": 1.5, "before_reply": 0.8,
+    # context cues added for the learnt table (0 in the hand table, which predates them)
+    "before_heading": 0.0, "run_before_meta": 0.0, "bare_page": 0.0, "in_section": 0.0,
 }
 FEATURES = tuple(HAND_WEIGHTS)
 
@@ -400,10 +402,18 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
             u.kind = "byline"                   # "Par X – 2 septembre 2025" above the article
     kinds = [u.kind for u in units]
     in_record = _after_header(kinds)
-    anchor = next((i for i, k in enumerate(kinds) if k == "end"), None)
-    if anchor is None:
-        anchor = next((i for i, k in enumerate(kinds) if k in _SECTION_KINDS), None)
+    anchor = _anchor(kinds)
     last_heading = max((i for i, k in enumerate(kinds) if k == "heading"), default=None)
+    first_heading = next((i for i, k in enumerate(kinds) if k == "heading"), None)
+    meta_run = _runs_before_meta(kinds, blank_before)
+    bare = all(k in ("prose", "quote", "link", "name", "dup") for k in kinds)
+    # the comment zone: from the last comment heading (else a "Par X" byline under two article paragraphs)
+    # to the next form, list of links or paywall
+    zone = last_heading if last_heading is not None else next(
+        (i for i, k in enumerate(kinds) if k == "byline" and BYLINE.match(units[i].text) and
+         sum(u.kind == "prose" and len(u.text) > 100 for u in units[:i]) >= 2), None)
+    zone_end = next((i for i, k in enumerate(kinds) if zone is not None and i > zone and
+                     k in ("form", "list_heading", "paywall")), len(kinds))
     for i, u in enumerate(units):
         if u.kind != "prose":
             u.score = _BREAK_WEIGHT.get(u.kind, 0.0)
@@ -414,8 +424,44 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["after_heading"] = float(last_heading is not None and i > last_heading)
         f["in_record"] = float(in_record[i])
         f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"))
+        f["before_heading"] = float(first_heading is not None and i < first_heading)
+        f["run_before_meta"] = float(meta_run[i])
+        f["bare_page"] = float(bare)
+        f["in_section"] = float(zone is not None and zone < i < zone_end)
         u.score = weigh(f, weights)
 
+
+def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:
+    """Prose lines whose run (up to five prose lines) ends on a trailer: an action or signature line, or an
+    author line that hangs under the run (no blank line between) rather than over the next text (a blank line
+    or links after it). Only on pages where two runs at least do so (a thread of "text, then who/when/links")."""
+    out = [False] * len(kinds)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(kinds):
+        if kinds[i] != "prose":
+            i += 1
+            continue
+        j = i
+        while j < len(kinds) and kinds[j] in ("prose", "quote", "link"):
+            j += 1
+        trailer = j < len(kinds) and not blank_before[j] and (kinds[j] in ("action", "signature") or (
+            kinds[j] == "author" and (j + 1 == len(kinds) or blank_before[j + 1] or kinds[j + 1] in ("action", "date"))))
+        if trailer and j - i <= 5:
+            runs.append((i, j))
+        i = j
+    if len(runs) >= 2:
+        for a, b in runs:
+            for k in range(a, b):
+                out[k] = kinds[k] == "prose"
+    return out
+
+
+def _anchor(kinds: list[str]) -> int | None:
+    """Where the article ends: the first article-end marker ("Source : …", "©") or comment heading. Not a form:
+    forms often come under the thread, and the copyright line at the foot of a page is no article end when a
+    comment heading comes before it."""
+    return next((i for i, k in enumerate(kinds) if k in ("end", "heading", "paywall")), None)
 
 _CONTINUE_SCORE = -1.0     # a neutral line right after the thread still belongs to it
 

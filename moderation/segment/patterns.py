@@ -60,13 +60,13 @@ END = re.compile(
     r"^(?:sources?|cr[ée]dits?(?: photos?)?|photos?|auteur|tags?|mots[- ]cl[ée]s|[ée]tiquettes?|cat[ée]gories?|"
     r"rubriques?|th[èe]mes?|lien source)\s*:|^(?:r[ée]dig[ée]|[ée]crit|propos recueillis|compil[ée]) par\b|"
     r"^\(?avec (?:afp|reuters|ap|apa|anadolu|agences?|xinhua|aps)\)?\.?$|^©|^\(c\)|^copyright\b|"
-    r"^ndlr\b|^n\.d\.l\.r\b|^(?:par )?(?:la )?r[ée]daction(?: de [\w' .-]{1,30})?\.?$|^\(?(?:afp|aps|aip|amap|map|apa|reuters|xinhua|anadolu)\)?\.?$"
+    r"^ndlr\b|^n\.d\.l\.r\b|^note de la r[ée]daction\b|^(?:par )?(?:la )?r[ée]daction(?: de [\w' .-]{1,30})?\.?$|^\(?(?:afp|aps|aip|amap|map|apa|reuters|xinhua|anadolu)\)?\.?$"
 )
 LIST_HEADING = re.compile(
     r"^(?:[àa] )?lire (?:aussi|[ée]galement|encore)\b|"
     r"^(?:les |nos )?(?:articles?|sujets?|dossiers?|infos?|actualit[ée]s?) (?:similaires|li[ée]s|connexes|recommand[ée]s|"
     r"populaires|du m[êe]me auteur|de l'auteur|qui pourraient vous (?:plaire|int[ée]resser)|en relation)\b|"
-    r"^sur le m[êe]me (?:sujet|th[èe]me)|^dans la m[êe]me (?:rubrique|cat[ée]gorie)|"
+    r"^sur le m[êe]me (?:sujet|th[èe]me)|^dans la m[êe]me (?:rubrique|cat[ée]gorie)|^dans la (?:rubrique|cat[ée]gorie)\b|"
     r"^(?:les |articles )?(?:les )?plus (?:lus|comment[ée]s|partag[ée]s|populaires|vus|r[ée]cents)\b|"
     r"^(?:les )?(?:derniers|derni[èe]res) (?:articles|actualit[ée]s|infos|publications|nouvelles|vid[ée]os)\b|"
     r"^(?:[àa] la une|en continu|fil d'actu(?:alit[ée])?|vous aimerez aussi|vous pourriez aussi aimer|"
@@ -79,7 +79,7 @@ ACTION_PART = re.compile(
     r"(?:voir|afficher|masquer|charger|lire) (?:les |plus de |la |tou(?:te)?s les )?(?:autres )?(?:\d+ )?(?:autres )?(?:r[ée]ponses?|commentaires?|r[ée]actions?)"
     r"(?: \(?\d+\)?)?(?: de plus| suivante?s?| pr[ée]c[ée]dente?s?| plus anciens?| plus anciennes| plus r[ée]cents?| plus r[ée]centes)?|"
     r"(?:[↪↳→>]\s*)?(?:en )?r[ée]ponse (?:[àa]|au commentaire de) [^.!?]{1,40}|r[ée]pondre (?:au sujet|[àa] la discussion|[àa] ce sujet)|nouveau sujet|voir plus|charger plus|"
-    r"plus de commentaires|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
+    r"plus de commentaires|rechercher dans ce (?:sujet|forum)|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
     r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
     r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
@@ -93,7 +93,7 @@ FURNITURE_SHORT = re.compile(
     r"conditions g[ée]n[ée]rales.*|publicit[ée]|espace annonceurs?|annonces?|newsletter|to top|top|haut de page|"
     r"retour en haut|retour|suivant|pr[ée]c[ée]dent|article (?:suivant|pr[ée]c[ée]dent)|page \d+(?: ?(?:/|sur|of) ?\d+)?|voir plus|"
     r"charger plus|afficher plus|en savoir plus|lire plus|lire la suite|s'abonner|abonnez-vous|je m'abonne|"
-    r"je m'inscris|trier par.*|sort by.*|class[ée]s? par.*|d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
+    r"je m'inscris|trier par.*|afficher les messages depuis.*|sort by.*|class[ée]s? par.*|d[ée]j[àa] abonn[ée].*|accepter|refuser|tout accepter|tout refuser|param[èe]tr(?:er|es)|personnaliser|"
     r"fermer|close|sponsoris[ée]|advertisement|ajoutez votre titre ici|flash info|en direct|direct|live|"
     r"breaking news|derni[èe]re minute|galerie|vid[ée]os?|photos?|podcasts?|politique|[ée]conomie|soci[ée]t[ée]|"
     r"sports?|culture|international|afrique|monde|sant[ée]|opinions?|actualit[ée]s?|r[ée]gions?|nation|justice|"
@@ -154,7 +154,7 @@ INLINE_AUTHOR = re.compile(r"^(?P<name>[^:!?«»\"]{1,40}?)\s?:\s+(?P<rest>\S.{8
 NAME_DATE_SPLIT = re.compile(r"\s+[-–—•|·»]\s+|\s*,\s+|\s+le\s+|\s+on\s+|\s+-\s*")
 BYLINE_DATED = re.compile(r"^(?:par|by)\s.{2,60}\b(?:publi[ée]|mis à jour|mise à jour|modifi[ée]|updated|published)\b")
 DATELINE = re.compile(r"^[a-zà-ÿ' -]{2,30}, le \d{1,2}(?:er)? [a-zéû]+ \d{4}\.?$")
-BYLINE = re.compile(r"^(?:par|by)\s+(?P<name>.+)$", re.I)
+BYLINE = re.compile(r"^(?:par|by|(?:un )?article de|texte de|reportage de)\s+(?P<name>.+)$", re.I)
 QUOTE = re.compile(r"^(?:[«“\"„‹].{15,}[»”\"›][\s.!?…]*|>.*)$", re.S)
 DATE_WORDS = word_list(__package__, "date_words")
 DIGIT = re.compile(r"\d")
