@@ -29,7 +29,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -109,7 +109,7 @@ def is_date(s: str) -> bool:
     if len(s) > 90:
         return False
     n = fold_line(s)
-    if len(n) > 70 or not _has_date_anchor(n):
+    if len(n) > 70 or not _has_date_anchor(n) or "+" in n:       # "+5 / -1" is a vote count
         return False
     return all(tok.isdigit() or tok in DATE_WORDS for tok in re.findall(r"[^\W\d_]+|\d+", n))
 
@@ -153,6 +153,9 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     m = IDENTITY_DATE.match(s) or PAREN_DATE.match(s)
     if m and is_date(m["rest"]) and is_identity(m["name"]):
         return m["name"].strip(), m["rest"].strip()
+    who, comma, rest = s.rpartition(",")          # "Samba — Kédougou, 08/04 à 11:02"
+    if comma and 2 <= len(who) <= 45 and is_date(rest) and is_signature(who.strip()):
+        return who.strip(), rest.strip()
     return None
 
 
@@ -174,6 +177,10 @@ def is_signature(s: str) -> bool:
         return False
     if SIGNED_BY.match(s):
         return True
+    if s[:2] in ("— ", "– ", "- ") and len(s) > 3:           # "— Parent d'étudiant, Bouaké"
+        inner = s[2:].strip()
+        return is_signature(inner) or is_name(inner) or (len(inner.split()) <= 6 and inner[:1].isupper() and
+                                                         not re.search(r"[.!?:;«»]", inner))
     m = SIGNATURE_PARENS.match(s)
     if m:                                   # "(Thierno, Labé)", "(Un ingénieur, Conakry)"
         return is_signature(m["inner"].strip()) or is_name(m["inner"].strip())
@@ -203,6 +210,8 @@ class Unit:
 
 
 # Kinds that never become comments, with their weight in the block search.
+HANDLE = re.compile(r"(?=[\w.-]*[A-Za-zÀ-ÿ])(?=[\w.-]*[_\d])[\w.-]{3,25}")     # "Blaise_237", "kader227"
+
 _BREAK_WEIGHT = {"dialogue": -2.0, "furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
                  "form": -1.0, "paywall": -1.0, "byline": -0.3, "heading": 0.0,
                  "author": 0.3, "date": 0.3, "action": 0.3, "signature": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0,
@@ -244,10 +253,10 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     if m and is_name(m["name"]):
         return "byline", None, None
     if (words <= 8 and FURNITURE_SHORT.match(n.rstrip(" ↗→›»↓↑*"))) or SUBMIT.search(n) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
-            or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) \
+            or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) or ("@" in n and CONTACT.search(n)) \
             or (len(MENU_SEP.findall(n)) >= 2 and all(len(p.split()) <= 3 for p in MENU_SEP.split(n))):
         return "furniture", None, None
-    if is_name(text):
+    if is_name(text) or HANDLE.fullmatch(text.strip()):
         return "name", None, None
     if is_signature(text.strip()):
         return "signature", None, None
@@ -401,8 +410,8 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         if u.kind == "author" and BYLINE.match(u.text):
             u.kind = "byline"                   # "Par X – 2 septembre 2025" above the article
     kinds = [u.kind for u in units]
-    in_record = _after_header(kinds)
-    anchor = _anchor(kinds)
+    in_record = _after_header(kinds, blank_before)
+    anchor = _anchor(units)
     last_heading = max((i for i, k in enumerate(kinds) if k == "heading"), default=None)
     first_heading = next((i for i, k in enumerate(kinds) if k == "heading"), None)
     meta_run = _runs_before_meta(kinds, blank_before)
@@ -457,25 +466,36 @@ def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:
     return out
 
 
-def _anchor(kinds: list[str]) -> int | None:
+def _anchor(units: list[Unit]) -> int | None:
     """Where the article ends: the first article-end marker ("Source : …", "©") or comment heading. Not a form:
     forms often come under the thread, and the copyright line at the foot of a page is no article end when a
-    comment heading comes before it."""
-    return next((i for i, k in enumerate(kinds) if k in ("end", "heading", "paywall")), None)
+    comment heading comes before it; nor an end marker with article paragraphs between it and the heading
+    ("Propos recueillis par X" above an interview)."""
+    first = next((i for i, u in enumerate(units) if u.kind in ("end", "heading", "paywall")), None)
+    heading = next((i for i, u in enumerate(units) if u.kind == "heading"), None)
+    if first is None or heading is None or units[first].kind != "end":
+        return first
+    return next((i for i in range(first, heading) if units[i].kind == "end" and
+                 not any(u.kind == "prose" and len(u.text) > 100 for u in units[i:heading])), heading)
 
 _CONTINUE_SCORE = -1.0     # a neutral line right after the thread still belongs to it
 
 
-def _after_header(kinds: list[str]) -> list[bool]:
+def _after_header(kinds: list[str], blank_before: list[bool] | None = None) -> list[bool]:
     """Prose lines that follow a comment header (author line, or name then date) without a break in between.
 
-    Only on pages with two headers at least: a lone dated line is more often the article's own.
+    Only on pages with two headers at least: a lone dated line is more often the article's own. An author line
+    that hangs under prose (no blank line between) with a blank line after it is a trailer and opens nothing.
     """
     out = [False] * len(kinds)
     if sum(k == "author" for k in kinds) < 2:
         return out
     open_record = False
     for i, k in enumerate(kinds):
+        if k == "author" and blank_before is not None and i and kinds[i - 1] == "prose" and not blank_before[i] \
+                and (i + 1 == len(kinds) or blank_before[i + 1]):
+            open_record = False                 # "Samba — Kédougou, 08/04 à 11:02" under its comment
+            continue
         if k == "author" or (k == "date" and i and kinds[i - 1] in ("author", "name")) or \
                 (k == "action" and open_record is False and i and kinds[i - 1] == "prose"):
             open_record = k != "action"

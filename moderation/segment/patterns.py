@@ -24,10 +24,11 @@ FORM = re.compile(
     r"^(?:(?:entrez|saisissez|tapez|[ée]crivez|r[ée]digez|indiquez) )?votre (?:commentaire|message|r[ée]action|nom|"
     r"e-?mail|adresse(?: e-?mail)?|pseudo|site(?: web)?)(?: \([^)]*\))?\s*[*:.…]*$|"
     r"champs (?:obligatoires|requis)|required fields are marked|enregistrer mon nom|save my name|"
-    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer|r[ée]pondre)|"
+    r"connect(?:[ée]e?s?|er|ez)(?:-vous)? pour (?:publier|poster|commenter|r[ée]agir|participer|r[ée]pondre|laisser|[ée]crire)|"
     r"logged in to (?:post|comment)|annuler la r[ée]ponse|cancel reply|"
     r"commentaires? (?:sont|est) (?:ferm|d[ée]sactiv)|comments are closed|aucun commentaire|"
-    r"soyez le premier [àa] (?:commenter|r[ée]agir)|be the first to comment|pas encore de commentaire|no comments yet|"
+    r"soyez (?:le premier|la premi[èe]re) [àa] (?:commenter|r[ée]agir|donner|laisser|[ée]crire|publier)|laisse[rz] une r[ée]ponse|"
+    r"signe[rz] avec (?:votre|ton) (?:nom|pr[ée]nom|pseudo)|be the first to comment|pas encore de commentaire|no comments yet|"
     r"^(?:votre )?(?:commentaire|message|r[ée]action|nom|name|e-?mail|site(?: web)?|website|pseudo)\s*[*:]\s*\*?$|"
     r"^(?:\W*\s)?(?:gif\s+)?(?:envoyer|soumettre|publier|valider)(?: (?:le|mon|votre) commentaire)?$|"
     r"^(?:ajouter|[ée]crire|poster|publier|envoyer|valider|soumettre|laisser|donner|r[ée]diger)(?: (?:ma|mon|votre|un|une|le|la|son))? "
@@ -53,6 +54,8 @@ HEADING = re.compile(
     r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$|"
     r"^(?:\d+ )?(?:commentaires?|r[ée]actions?|avis|messages?)(?:\(s\))?(?: (?:publi[ée]e?s?|post[ée]e?s?))?$|"
     r"^(?:r[ée]agissez|r[ée]agir|vos r[ée]actions|les r[ée]actions|messages des lecteurs|r[ée]agir [àa] ce [\w ]{2,20})(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$|"
+    r"^(?:les |vos |nos |l')?(?:commentaires|r[ée]actions|avis|messages|contributions) (?:de nos|des|de mes) (?:lecteurs|internautes|abonn[ée]s)"
+    r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$|"
     r"^(?:discussion|forum|d[ée]bat|le d[ée]bat|espace commentaires|avis des lecteurs|r[ée]actions des lecteurs)"
     r"(?:\s*\(\d+\)|\s*[·:|-]\s*\d+)?\s*:?$"
 )
@@ -74,7 +77,7 @@ LIST_HEADING = re.compile(
     r"du m[êe]me auteur|autres articles|(?:[àa] )?voir aussi|tendances|articles r[ée]cents|[àa] d[ée]couvrir)\b"
 )
 ACTION_PART = re.compile(
-    r"^(?:r[ée]pondre|reply|signaler(?: un abus| ce commentaire| le commentaire)?|report|citer|quote|j'aime(?: pas)?|"
+    r"^(?:[↳↪→]\s*)?(?:r[ée]pondre|reply|signaler(?: un abus| ce commentaire| le commentaire)?|report|citer|quote|j'aime(?: pas)?|"
     r"like|dislike|modifier|edit|supprimer|delete|permalien|permalink|partager|share|"
     r"(?:voir|afficher|masquer|charger|lire) (?:les |plus de |la |tou(?:te)?s les )?(?:autres )?(?:\d+ )?(?:autres )?(?:r[ée]ponses?|commentaires?|r[ée]actions?)"
     r"(?: \(?\d+\)?)?(?: de plus| suivante?s?| pr[ée]c[ée]dente?s?| plus anciens?| plus anciennes| plus r[ée]cents?| plus r[ée]centes)?|"
@@ -82,7 +85,7 @@ ACTION_PART = re.compile(
     r"plus de commentaires|rechercher dans ce (?:sujet|forum)|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
     r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
-    r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
+    r"signaler un abus|[•·]+|[\d\s+\-/▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
     r"j'approuve|je d[ée]sapprouve|(?:pas )?d'accord|(?:pas )?utile|(?:[\w'’ ]{1,20}?\s*[(:]\s*[+-]?\d+\s*\)?))$"
 )
 FURNITURE_SHORT = re.compile(
@@ -111,6 +114,7 @@ CALL_TO_ACTION = re.compile(
 )
 COOKIE_CONTEXT = re.compile(r"consent|navigation|donn[ée]es|partenaires|publicit|appareil|param[èe]tr|traceurs|"
                              r"exp[ée]rience|accepte|audience|utilis|notre site|ce site|our site|website")
+CONTACT = re.compile(r"\b(?:contact|t[ée]l[ée]?phone|t[ée]l\.?|r[ée]daction|e-?mail|courriel)\s*:\s*\S+@\S+")
 MENU_SEP = re.compile(r"\s[|•·»›/]\s")
 DELETED = re.compile(       # a placeholder left where a moderator removed a comment: not a comment
     r"^(?:ce |cette |this |le |la )?(?:commentaire|comment|message|post|r[ée]ponse|contribution)\s+(?:a [ée]t[ée] |"
