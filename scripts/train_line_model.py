@@ -5,7 +5,7 @@ the cues of :func:`moderation.segment.lines.cues` plus its position cues, and a 
 a labelled comment or not. A logistic regression (scikit-learn, lbfgs, fixed C, classes weighed
 equally so that 0 is the even-odds point the block search needs: deterministic) fits one weight
 per cue; its log-odds replace the hand-set ones in the same block search. The context cues
-(before_heading, run_before_meta, bare_page, in_section) have weight 0 in the hand table.
+(before_heading, run_before_meta, bare_page, in_section, short) have weight 0 in the hand table.
 
 Both weight tables are measured by leave-one-page-out: the learnt table is refitted without
 the page it segments; the hand table was written looking at every dev page, so its figure is

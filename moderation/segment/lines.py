@@ -272,7 +272,7 @@ HAND_WEIGHTS: dict[str, float] = {
     "guillemets": -0.4, "long": -0.6, "headline": -1.5, "unfinished": -0.3,
     "before_anchor": -1.2, "after_end": 0.5, "after_heading": 1.2, "in_record": 1.5, "before_reply": 0.8,
     # context cues added for the learnt table (0 in the hand table, which predates them)
-    "before_heading": 0.0, "run_before_meta": 0.0, "bare_page": 0.0, "in_section": 0.0,
+    "before_heading": 0.0, "run_before_meta": 0.0, "bare_page": 0.0, "in_section": 0.0, "short": 0.0,
 }
 FEATURES = tuple(HAND_WEIGHTS)
 
@@ -358,6 +358,31 @@ def _mark_dialogue(units: list[Unit]) -> None:
                 u.kind, u.author = "dialogue", None
 
 
+def _skeleton(text: str) -> str | None:
+    """Shape of a short line: words as 'a', numbers as '0', punctuation kept ("+0/-0", "a—a,0/0a0:0"); None for
+    lines too long or without digits or separators, or ending a sentence."""
+    if len(text) > 70 or len(text.split()) > 8:
+        return None
+    sk = re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "0", text))
+    sk = re.sub(r"a(?:[\s'’.-]*a)*", "a", sk).replace(" ", "")
+    return sk if re.search(r"[0/|·•—–+]", sk) and not re.search(r"[.!?]$", text.strip()) else None
+
+
+def _mark_repeated_meta(units: list[Unit]) -> None:
+    """Short prose lines of one shape seen twice at least, each under other text ("+5 / -1", "Samba — Kédougou,
+    08/04 à 11:02"): the furniture of repeated comment records, whatever its wording; typed as action lines."""
+    shapes: dict[str, list[int]] = {}
+    for i, u in enumerate(units):
+        if u.kind == "prose":
+            sk = _skeleton(u.text)
+            if sk:
+                shapes.setdefault(sk, []).append(i)
+    for idx in shapes.values():
+        if len(idx) >= 2 and all(i > 0 and units[i - 1].kind in ("prose", "signature", "name") for i in idx):
+            for i in idx:
+                units[i].kind = "action"
+
+
 def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float]) -> None:
     """Set each unit's kind and score, using its neighbours (duplicates, teasers, headers, priors)."""
     seen: set[str] = set()
@@ -376,6 +401,7 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
                     and len(m["rest"].split()) >= 3:
                 u.author = m["name"].strip()    # "Mbuyi Kalonji : Chaque saison des pluies…"
     _mark_dialogue(units)
+    _mark_repeated_meta(units)
     for i, u in enumerate(units):
         nxt = units[i + 1] if i + 1 < len(units) else None
         if u.kind == "name" and len(u.text) <= 3 and u.text.isupper() and nxt is not None and \
@@ -434,6 +460,8 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["in_record"] = float(in_record[i])
         f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"))
         f["before_heading"] = float(first_heading is not None and i < first_heading)
+        f["short"] = float(len(u.text.split()) <= 4 and not re.search(r"[.!?…»”)]$", u.text.rstrip())
+                           and not EMOJI.search(u.text))      # form fields, buttons, handles: rarely a comment
         f["run_before_meta"] = float(meta_run[i])
         f["bare_page"] = float(bare)
         f["in_section"] = float(zone is not None and zone < i < zone_end)
