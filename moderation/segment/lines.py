@@ -150,8 +150,15 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     parts = NAME_DATE_SPLIT.split(s, maxsplit=1)
     if len(parts) == 2 and (is_name(parts[0]) or is_pseudo(parts[0])) and is_date(parts[1]):
         return parts[0].strip(), parts[1].strip()
+    toks = s.split()
+    for k in range(1, min(len(toks), 6)):          # "Fousseyni D. 03/09/2025 – 10:12": a name, then a date
+        head = " ".join(toks[:k]).rstrip(" ,·|-–—")
+        rest = " ".join(toks[k:])
+        if toks[k][:1].isdigit() and (is_name(head) or is_pseudo(head) or SIGNED_BY.match(head)) and is_date(rest) and \
+                re.search(r"\d[/.-]\d|\d[:h]\d\d|[^\W\d_]{3}", rest):
+            return head, rest
     m = IDENTITY_DATE.match(s) or PAREN_DATE.match(s)
-    if m and is_date(m["rest"]) and is_identity(m["name"]):
+    if m and is_date(m["rest"]) and is_identity(m["name"]) and not re.search(r"\d[/.]\d", m["name"]):
         return m["name"].strip(), m["rest"].strip()
     who, comma, rest = s.rpartition(",")          # "Samba — Kédougou, 08/04 à 11:02"
     if comma and 2 <= len(who) <= 45 and is_date(rest) and is_signature(who.strip()):
