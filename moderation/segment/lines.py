@@ -451,7 +451,9 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
     bare = all(k in ("prose", "quote", "link", "name", "dup") for k in kinds)
     # the comment zone: from the last comment heading (else a "Par X" byline under two article paragraphs)
     # to the next form, list of links or paywall
-    zone = last_heading if last_heading is not None else next(
+    content_heading = max((i for i, k in enumerate(kinds) if k == "heading" and i + 1 < len(kinds) and
+                           kinds[i + 1] not in ("form", "name", "heading")), default=None)   # not a form's label
+    zone = content_heading if content_heading is not None else next(
         (i for i, k in enumerate(kinds) if k == "byline" and BYLINE.match(units[i].text) and
          sum(u.kind == "prose" and len(u.text) > 100 for u in units[:i]) >= 2), None)
     zone_end = next((i for i, k in enumerate(kinds) if zone is not None and i > zone and
@@ -583,19 +585,23 @@ class _Group:
     closed: bool = False
 
 
-def _group_block(units: list[Unit]) -> list[_Group]:
-    """Group the block's lines into comments, merging only where the page gives evidence."""
+def _group_block(units: list[Unit], blank_before: list[bool] | None = None) -> list[_Group]:
+    """Group the block's lines into comments, merging only where the page gives evidence (``blank_before``: whether
+    a blank line comes before each unit; in a block of bare lines where blank lines part some lines, lines with no
+    blank line between them are one comment)."""
     first = next((i for i, u in enumerate(units) if u.kind in ("prose", "quote", "link")), 0)
     header_style = any(u.kind in ("author", "name", "date") for u in units[:first])
     prose = sum(u.kind == "prose" for u in units)
     delimiters = sum(u.kind in ("author", "action", "signature", "rule") or (header_style and u.kind == "name")
                      for u in units)
     delimited = delimiters >= max(2, prose / 4)
+    blanks = blank_before if blank_before is not None and len(blank_before) == len(units) else [True] * len(units)
+    by_blanks = not delimited and sum(b for u, b in zip(units[1:], blanks[1:]) if u.kind == "prose") >= 2
     groups: list[_Group] = []
     cur: _Group | None = None
     author = date = None
     quotes: list[Unit] = []
-    for u in units:
+    for idx, u in enumerate(units):
         k = u.kind
         if k == "author" and not header_style and cur is not None:     # "Posté le ... par X" under the comment
             cur.author, cur.date = cur.author or u.author, cur.date or u.date
@@ -633,7 +639,8 @@ def _group_block(units: list[Unit]) -> list[_Group]:
                 groups.append(cur)
                 author = date = None
                 continue
-            if cur is not None and delimited and not quotes and not cur.closed:
+            if cur is not None and (delimited or (by_blanks and not blanks[idx] and cur.units[-1].kind == "prose")) \
+                    and not quotes and not cur.closed:
                 cur.units.append(u)
                 continue
             cur = _Group(quotes + [u], author, date)
@@ -661,7 +668,7 @@ def segment_units(units: list[Unit], blank_before: list[bool] | None = None,
     span = _from_heading(units, span)
     if not _thread_evidence(units, span):
         return [], section
-    groups = _group_block(units[span[0]:span[1] + 1])
+    groups = _group_block(units[span[0]:span[1] + 1], blank_before[span[0]:span[1] + 1])
     comments = []
     for g in groups:
         first, last = g.units[0], g.units[-1]
