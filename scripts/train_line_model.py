@@ -2,8 +2,10 @@
 
 Each prose line of a dev text page (tests/segmenter_pages/, held-out batches left out) gives
 the cues of :func:`moderation.segment.lines.cues` plus its position cues, and a label: inside
-a labelled comment or not. A logistic regression (scikit-learn, lbfgs, fixed C: deterministic)
-fits one weight per cue; its log-odds replace the hand-set ones in the same block search.
+a labelled comment or not. A logistic regression (scikit-learn, lbfgs, fixed C, classes weighed
+equally so that 0 is the even-odds point the block search needs: deterministic) fits one weight
+per cue; its log-odds replace the hand-set ones in the same block search. The context cues
+(before_heading, run_before_meta, bare_page, in_section, short) have weight 0 in the hand table.
 
 Both weight tables are measured by leave-one-page-out: the learnt table is refitted without
 the page it segments; the hand table was written looking at every dev page, so its figure is
@@ -61,9 +63,10 @@ def prose_rows(text: str, gold: set[int]) -> tuple[list[list[float]], list[int]]
     return rows, labels
 
 
-def fit(rows: list[list[float]], labels: list[int], c: float) -> dict[str, float]:
-    """Logistic-regression weights as a table keyed like HAND_WEIGHTS (intercept as ``bias``)."""
-    model = LogisticRegression(C=c, solver="lbfgs", max_iter=2000)
+def fit(rows: list[list[float]], labels: list[int], c: float, balanced: bool = True) -> dict[str, float]:
+    """Logistic-regression weights as a table keyed like HAND_WEIGHTS (intercept as ``bias``); ``balanced``
+    weighs comment and article lines equally, so that 0 is the even-odds point of the block search."""
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=2000, class_weight="balanced" if balanced else None)
     model.fit(np.asarray(rows), np.asarray(labels))
     names = [k for k in L.FEATURES if k != "bias"]
     table = {"bias": float(model.intercept_[0])}
@@ -112,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     for k in L.FEATURES:
         print(f"  {k:14s} {table[k]:+.3f}  [{L.HAND_WEIGHTS[k]:+.2f}]")
     if args.write:
-        OUT.write_text(json.dumps({"weights": table, "C": args.c, "sklearn": sklearn.__version__,
+        OUT.write_text(json.dumps({"weights": table, "C": args.c, "class_weight": "balanced",
+                                   "sklearn": sklearn.__version__,
                                    "pages": [name for name, _, _, _ in pages], "figures": figures},
                                   ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {OUT.relative_to(ROOT)}")

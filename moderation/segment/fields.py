@@ -231,10 +231,14 @@ def _quoted(el: etree._Element) -> str | None:
     return "\n".join(kept) or None
 
 
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
 def read_record(elements: list[etree._Element], nested: Container[etree._Element]) -> Fields:
     """Fields of one comment record (``nested``: other records' elements, left out of this one)."""
     lines, marks, stamped = _walk(elements, nested)
-    author = date = title = reply_to = None
+    author = date = title = reply_to = cited_date = None
     quotes: list[str] = []
     meta_els: list[etree._Element] = []
     authors = [el for r, el in marks if r == "author"]
@@ -243,6 +247,9 @@ def read_record(elements: list[etree._Element], nested: Container[etree._Element
         named = next((d for d in el.iter() if isinstance(d.tag, str) and
                       (d.get("itemprop") or "").lower() == "name"), None)
         author = clean_name(text_of(named if named is not None else el))
+        split = author_meta(author) if author and named is None and _has_digit(author) else None
+        if split and split[0] and split[1]:    # "Mballa — 14 avril 2025" in one author element (a <cite>)
+            author, cited_date = split
         if author and (len(author) > 60 or is_date(author)):
             meta_els.append(el)
             author = None
@@ -277,6 +284,7 @@ def read_record(elements: list[etree._Element], nested: Container[etree._Element
         if parsed:
             author = author or parsed[0]
             date = date or parsed[1]
+    date = date or cited_date
     marked = any(lines.in_body)
     body = [line for line, inside in zip(lines.body, lines.in_body) if inside] if marked else list(lines.body)
     if author is None or date is None:

@@ -29,7 +29,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -100,7 +100,7 @@ def is_action(text: str) -> bool:
     """A line of reply/vote/report links, counts and dates only ("↑ 14   ↓ 0   Répondre", "il y a 6 h · Signaler")."""
     parts = [fold_line(p) for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
     acts = [bool(ACTION_PART.match(p)) for p in parts]
-    return any(acts) and all(a or is_date(p) for a, p in zip(acts, parts))
+    return any(a and not is_date(p) for a, p in zip(acts, parts)) and all(a or is_date(p) for a, p in zip(acts, parts))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -109,7 +109,7 @@ def is_date(s: str) -> bool:
     if len(s) > 90:
         return False
     n = fold_line(s)
-    if len(n) > 70 or not _has_date_anchor(n):
+    if len(n) > 70 or not _has_date_anchor(n) or "+" in n:       # "+5 / -1" is a vote count
         return False
     return all(tok.isdigit() or tok in DATE_WORDS for tok in re.findall(r"[^\W\d_]+|\d+", n))
 
@@ -137,18 +137,45 @@ def author_meta(s: str) -> tuple[str, str | None] | None:
     if m and (not m["rest"] or is_date(m["rest"])):
         return m["name"].strip(), (m["rest"] or "").strip() or None
     m = POSTED_BY.match(s)
-    if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
-        return m["name"].strip(), m["rest"].strip()
+    if m:
+        name, rest = (m["name"], m["rest"]) if m["name"] is not None else (m["name2"], m["rest2"])
+        if is_pseudo(re.sub(r"\s*\([^()]{1,30}\)$", "", name), explicit=True) and is_date(rest):
+            return name.strip(), rest.strip()
+    m = DATE_FIRST.match(s)
+    if m and is_pseudo(m["name"], explicit=True) and is_date(m["when"]):
+        return m["name"].strip(), m["when"].strip()
     m = DATE_BY.match(s)
     if m and is_pseudo(m["name"], explicit=True) and is_date(m["rest"]):
         return m["name"].strip(), m["rest"].strip()
     parts = NAME_DATE_SPLIT.split(s, maxsplit=1)
     if len(parts) == 2 and (is_name(parts[0]) or is_pseudo(parts[0])) and is_date(parts[1]):
         return parts[0].strip(), parts[1].strip()
+    toks = s.split()
+    for k in range(1, min(len(toks), 6)):          # "Fousseyni D. 03/09/2025 – 10:12": a name, then a date
+        head = " ".join(toks[:k]).rstrip(" ,·|-–—")
+        rest = " ".join(toks[k:])
+        if toks[k][:1].isdigit() and (is_name(head) or is_pseudo(head) or SIGNED_BY.match(head)) and is_date(rest) and \
+                re.search(r"\d[/.-]\d|\d[:h]\d\d|[^\W\d_]{3}", rest):
+            return head, rest
     m = IDENTITY_DATE.match(s) or PAREN_DATE.match(s)
-    if m and is_date(m["rest"]) and is_identity(m["name"]):
+    if m and is_date(m["rest"]) and is_identity(m["name"]) and not re.search(r"\d[/.]\d", m["name"]):
         return m["name"].strip(), m["rest"].strip()
+    who, comma, rest = s.rpartition(",")          # "Samba — Kédougou, 08/04 à 11:02"
+    if comma and 2 <= len(who) <= 45 and is_date(rest) and is_signature(who.strip()):
+        return who.strip(), rest.strip()
     return None
+
+
+def _name_date_actions(text: str) -> tuple[str, str] | None:
+    """(name, date) of a "Didier_Yop · il y a 2 heures · Signaler" line: a handle, a date, links."""
+    parts = [p.strip() for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
+    if len(parts) < 2 or not (is_name(parts[0]) or is_pseudo(parts[0])):
+        return None
+    rest = [fold_line(p) for p in parts[1:]]
+    dates = [p for p, f in zip(parts[1:], rest) if is_date(p)]
+    if len(dates) != 1 or not all(is_date(p) or ACTION_PART.match(f) for p, f in zip(parts[1:], rest)):
+        return None
+    return parts[0], dates[0]
 
 
 def is_signature(s: str) -> bool:
@@ -156,6 +183,16 @@ def is_signature(s: str) -> bool:
     if len(s) > 45 or "!" in s or "?" in s or s.rstrip()[-1:] in ".:;" and not re.search(r"\b[A-Z]\.$", s):
         return False
     if SIGNED_BY.match(s):
+        return True
+    if s[:2] in ("— ", "– ", "- ") and len(s) > 3:           # "— Parent d'étudiant, Bouaké"
+        inner = s[2:].strip()
+        return is_signature(inner) or is_name(inner) or (len(inner.split()) <= 6 and inner[:1].isupper() and
+                                                         not re.search(r"[.!?:;«»]", inner))
+    m = SIGNATURE_PARENS.match(s)
+    if m:                                   # "(Thierno, Labé)", "(Un ingénieur, Conakry)"
+        return is_signature(m["inner"].strip()) or is_name(m["inner"].strip())
+    m = SIGNATURE_ROLE.match(s)
+    if m and is_name(m["who"]) and not any(w in COMMON_WORDS for w in m["role"].split()[:1]):
         return True
     m = NAME_PLACE.match(s)
     if not m:
@@ -180,6 +217,8 @@ class Unit:
 
 
 # Kinds that never become comments, with their weight in the block search.
+HANDLE = re.compile(r"(?=[\w.-]*[A-Za-zÀ-ÿ])(?=[\w.-]*[_\d])[\w.-]{3,25}")     # "Blaise_237", "kader227"
+
 _BREAK_WEIGHT = {"dialogue": -2.0, "furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
                  "form": -1.0, "paywall": -1.0, "byline": -0.3, "heading": 0.0,
                  "author": 0.3, "date": 0.3, "action": 0.3, "signature": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0,
@@ -193,7 +232,7 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     words = len(n.split())
     if LINK.fullmatch(n):
         return "link", None, None
-    if words <= 12 and HEADING.match(n):
+    if words <= 12 and (HEADING.match(n) or HEADING.match(n.strip("—–-=*~ "))):
         return "heading", None, None
     if len(n) <= 250 and "!" not in n and ("abonn" in n or "subscri" in n) and PAYWALL_SECTION.search(n):
         return "paywall", None, None
@@ -211,6 +250,9 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
         return "date", None, text.strip()
     if BYLINE_DATED.match(n) or DATELINE.match(n):
         return "byline", None, None     # the article's "Par X | Publié le …" or "Libreville, le 12 novembre 2024"
+    trailer = _name_date_actions(text) if words <= 14 and _has_date_anchor(n) else None
+    if trailer:
+        return "author", trailer[0], trailer[1]
     meta = author_meta(text) if len(text) <= 120 and (":" in n or _has_date_anchor(n)) else None
     if meta:
         return "author", meta[0], meta[1]
@@ -218,10 +260,10 @@ def line_kind(text: str) -> tuple[str, str | None, str | None]:
     if m and is_name(m["name"]):
         return "byline", None, None
     if (words <= 8 and FURNITURE_SHORT.match(n.rstrip(" ↗→›»↓↑*"))) or SUBMIT.search(n) or (len(n) <= 160 and (any(x in n for x in NOTICES) or CALL_TO_ACTION.match(n))) \
-            or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) \
+            or ("cookie" in n and (words <= 10 or COOKIE_CONTEXT.search(n))) or ("@" in n and CONTACT.search(n)) \
             or (len(MENU_SEP.findall(n)) >= 2 and all(len(p.split()) <= 3 for p in MENU_SEP.split(n))):
         return "furniture", None, None
-    if is_name(text):
+    if is_name(text) or HANDLE.fullmatch(text.strip()):
         return "name", None, None
     if is_signature(text.strip()):
         return "signature", None, None
@@ -236,6 +278,8 @@ HAND_WEIGHTS: dict[str, float] = {
     "masked": 2.0, "opinion": 1.0, "informal": 1.0, "english": 0.8, "link": 0.3, "journalistic": -0.7,
     "guillemets": -0.4, "long": -0.6, "headline": -1.5, "unfinished": -0.3,
     "before_anchor": -1.2, "after_end": 0.5, "after_heading": 1.2, "in_record": 1.5, "before_reply": 0.8,
+    # context cues added for the learnt table (0 in the hand table, which predates them)
+    "before_heading": 0.0, "run_before_meta": 0.0, "bare_page": 0.0, "in_section": 0.0, "short": 0.0,
 }
 FEATURES = tuple(HAND_WEIGHTS)
 
@@ -321,6 +365,31 @@ def _mark_dialogue(units: list[Unit]) -> None:
                 u.kind, u.author = "dialogue", None
 
 
+def _skeleton(text: str) -> str | None:
+    """Shape of a short line: words as 'a', numbers as '0', punctuation kept ("+0/-0", "a—a,0/0a0:0"); None for
+    lines too long or without digits or separators, or ending a sentence."""
+    if len(text) > 70 or len(text.split()) > 8:
+        return None
+    sk = re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "0", text))
+    sk = re.sub(r"a(?:[\s'’.-]*a)*", "a", sk).replace(" ", "")
+    return sk if re.search(r"[0/|·•—–+]", sk) and not re.search(r"[.!?]$", text.strip()) else None
+
+
+def _mark_repeated_meta(units: list[Unit]) -> None:
+    """Short prose lines of one shape seen twice at least, each under other text ("+5 / -1", "Samba — Kédougou,
+    08/04 à 11:02"): the furniture of repeated comment records, whatever its wording; typed as action lines."""
+    shapes: dict[str, list[int]] = {}
+    for i, u in enumerate(units):
+        if u.kind == "prose":
+            sk = _skeleton(u.text)
+            if sk:
+                shapes.setdefault(sk, []).append(i)
+    for idx in shapes.values():
+        if len(idx) >= 2 and all(i > 0 and units[i - 1].kind in ("prose", "signature", "name") for i in idx):
+            for i in idx:
+                units[i].kind = "action"
+
+
 def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float]) -> None:
     """Set each unit's kind and score, using its neighbours (duplicates, teasers, headers, priors)."""
     seen: set[str] = set()
@@ -339,6 +408,7 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
                     and len(m["rest"].split()) >= 3:
                 u.author = m["name"].strip()    # "Mbuyi Kalonji : Chaque saison des pluies…"
     _mark_dialogue(units)
+    _mark_repeated_meta(units)
     for i, u in enumerate(units):
         nxt = units[i + 1] if i + 1 < len(units) else None
         if u.kind == "name" and len(u.text) <= 3 and u.text.isupper() and nxt is not None and \
@@ -347,6 +417,10 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         if u.kind in ("name", "prose") and nxt is not None and nxt.kind == "date" and \
                 (u.kind == "name" or is_pseudo(u.text)):
             u.kind, u.author, u.date = "author", u.text.strip(), nxt.date
+        if u.kind == "date" and nxt is not None and (nxt.kind == "name" or (nxt.kind == "prose" and is_pseudo(nxt.text))) \
+                and i + 2 < len(units) and units[i + 2].kind == "prose":
+            nxt.kind, nxt.author, nxt.date = "author", nxt.text.strip(), u.date    # "09/10/2025 · 12:41" above "Tchoupo"
+            u.kind = "avatar"
         if u.kind == "prose" and nxt is not None and nxt.kind == "byline":
             u.kind = "teaser"                   # excerpt followed by "Par X"
     for i, u in enumerate(units):
@@ -369,11 +443,21 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         if u.kind == "author" and BYLINE.match(u.text):
             u.kind = "byline"                   # "Par X – 2 septembre 2025" above the article
     kinds = [u.kind for u in units]
-    in_record = _after_header(kinds)
-    anchor = next((i for i, k in enumerate(kinds) if k == "end"), None)
-    if anchor is None:
-        anchor = next((i for i, k in enumerate(kinds) if k in _SECTION_KINDS), None)
+    in_record = _after_header(kinds, blank_before)
+    anchor = _anchor(units)
     last_heading = max((i for i, k in enumerate(kinds) if k == "heading"), default=None)
+    first_heading = next((i for i, k in enumerate(kinds) if k == "heading"), None)
+    meta_run = _runs_before_meta(kinds, blank_before)
+    bare = all(k in ("prose", "quote", "link", "name", "dup") for k in kinds)
+    # the comment zone: from the last comment heading (else a "Par X" byline under two article paragraphs)
+    # to the next form, list of links or paywall
+    content_heading = max((i for i, k in enumerate(kinds) if k == "heading" and i + 1 < len(kinds) and
+                           kinds[i + 1] not in ("form", "name", "heading")), default=None)   # not a form's label
+    zone = content_heading if content_heading is not None else next(
+        (i for i, k in enumerate(kinds) if k == "byline" and BYLINE.match(units[i].text) and
+         sum(u.kind == "prose" and len(u.text) > 100 for u in units[:i]) >= 2), None)
+    zone_end = next((i for i, k in enumerate(kinds) if zone is not None and i > zone and
+                     k in ("form", "list_heading", "paywall")), len(kinds))
     for i, u in enumerate(units):
         if u.kind != "prose":
             u.score = _BREAK_WEIGHT.get(u.kind, 0.0)
@@ -384,22 +468,71 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["after_heading"] = float(last_heading is not None and i > last_heading)
         f["in_record"] = float(in_record[i])
         f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"))
+        f["before_heading"] = float(first_heading is not None and i < first_heading)
+        f["short"] = float(len(u.text.split()) <= 4 and not re.search(r"[.!?…»”)]$", u.text.rstrip())
+                           and not EMOJI.search(u.text))      # form fields, buttons, handles: rarely a comment
+        f["run_before_meta"] = float(meta_run[i])
+        f["bare_page"] = float(bare)
+        f["in_section"] = float(zone is not None and zone < i < zone_end)
         u.score = weigh(f, weights)
 
+
+def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:
+    """Prose lines whose run (up to five prose lines) ends on a trailer: an action or signature line, or an
+    author line that hangs under the run (no blank line between) rather than over the next text (a blank line
+    or links after it). Only on pages where two runs at least do so (a thread of "text, then who/when/links")."""
+    out = [False] * len(kinds)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(kinds):
+        if kinds[i] != "prose":
+            i += 1
+            continue
+        j = i
+        while j < len(kinds) and kinds[j] in ("prose", "quote", "link"):
+            j += 1
+        trailer = j < len(kinds) and not blank_before[j] and (kinds[j] in ("action", "signature") or (
+            kinds[j] == "author" and (j + 1 == len(kinds) or blank_before[j + 1] or kinds[j + 1] in ("action", "date"))))
+        if trailer and j - i <= 5:
+            runs.append((i, j))
+        i = j
+    if len(runs) >= 2:
+        for a, b in runs:
+            for k in range(a, b):
+                out[k] = kinds[k] == "prose"
+    return out
+
+
+def _anchor(units: list[Unit]) -> int | None:
+    """Where the article ends: the first article-end marker ("Source : …", "©") or comment heading. Not a form:
+    forms often come under the thread, and the copyright line at the foot of a page is no article end when a
+    comment heading comes before it; nor an end marker with article paragraphs between it and the heading
+    ("Propos recueillis par X" above an interview)."""
+    first = next((i for i, u in enumerate(units) if u.kind in ("end", "heading", "paywall")), None)
+    heading = next((i for i, u in enumerate(units) if u.kind == "heading"), None)
+    if first is None or heading is None or units[first].kind != "end":
+        return first
+    return next((i for i in range(first, heading) if units[i].kind == "end" and
+                 not any(u.kind == "prose" and len(u.text) > 100 for u in units[i:heading])), heading)
 
 _CONTINUE_SCORE = -1.0     # a neutral line right after the thread still belongs to it
 
 
-def _after_header(kinds: list[str]) -> list[bool]:
+def _after_header(kinds: list[str], blank_before: list[bool] | None = None) -> list[bool]:
     """Prose lines that follow a comment header (author line, or name then date) without a break in between.
 
-    Only on pages with two headers at least: a lone dated line is more often the article's own.
+    Only on pages with two headers at least: a lone dated line is more often the article's own. An author line
+    that hangs under prose (no blank line between) with a blank line after it is a trailer and opens nothing.
     """
     out = [False] * len(kinds)
     if sum(k == "author" for k in kinds) < 2:
         return out
     open_record = False
     for i, k in enumerate(kinds):
+        if k == "author" and blank_before is not None and i and kinds[i - 1] == "prose" and not blank_before[i] \
+                and (i + 1 == len(kinds) or blank_before[i + 1]):
+            open_record = False                 # "Samba — Kédougou, 08/04 à 11:02" under its comment
+            continue
         if k == "author" or (k == "date" and i and kinds[i - 1] in ("author", "name")) or \
                 (k == "action" and open_record is False and i and kinds[i - 1] == "prose"):
             open_record = k != "action"
@@ -452,19 +585,23 @@ class _Group:
     closed: bool = False
 
 
-def _group_block(units: list[Unit]) -> list[_Group]:
-    """Group the block's lines into comments, merging only where the page gives evidence."""
+def _group_block(units: list[Unit], blank_before: list[bool] | None = None) -> list[_Group]:
+    """Group the block's lines into comments, merging only where the page gives evidence (``blank_before``: whether
+    a blank line comes before each unit; in a block of bare lines where blank lines part some lines, lines with no
+    blank line between them are one comment)."""
     first = next((i for i, u in enumerate(units) if u.kind in ("prose", "quote", "link")), 0)
     header_style = any(u.kind in ("author", "name", "date") for u in units[:first])
     prose = sum(u.kind == "prose" for u in units)
     delimiters = sum(u.kind in ("author", "action", "signature", "rule") or (header_style and u.kind == "name")
                      for u in units)
     delimited = delimiters >= max(2, prose / 4)
+    blanks = blank_before if blank_before is not None and len(blank_before) == len(units) else [True] * len(units)
+    by_blanks = not delimited and sum(b for u, b in zip(units[1:], blanks[1:]) if u.kind == "prose") >= 2
     groups: list[_Group] = []
     cur: _Group | None = None
     author = date = None
     quotes: list[Unit] = []
-    for u in units:
+    for idx, u in enumerate(units):
         k = u.kind
         if k == "author" and not header_style and cur is not None:     # "Posté le ... par X" under the comment
             cur.author, cur.date = cur.author or u.author, cur.date or u.date
@@ -502,7 +639,8 @@ def _group_block(units: list[Unit]) -> list[_Group]:
                 groups.append(cur)
                 author = date = None
                 continue
-            if cur is not None and delimited and not quotes and not cur.closed:
+            if cur is not None and (delimited or (by_blanks and not blanks[idx] and cur.units[-1].kind == "prose")) \
+                    and not quotes and not cur.closed:
                 cur.units.append(u)
                 continue
             cur = _Group(quotes + [u], author, date)
@@ -530,7 +668,7 @@ def segment_units(units: list[Unit], blank_before: list[bool] | None = None,
     span = _from_heading(units, span)
     if not _thread_evidence(units, span):
         return [], section
-    groups = _group_block(units[span[0]:span[1] + 1])
+    groups = _group_block(units[span[0]:span[1] + 1], blank_before[span[0]:span[1] + 1])
     comments = []
     for g in groups:
         first, last = g.units[0], g.units[-1]
