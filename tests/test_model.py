@@ -213,3 +213,16 @@ def test_seed_thread_scores_match_the_recorded_ones(moderator):
     assert [c.text for c in comments] == [g["text"] for g in golden["comments"]]
     expected = np.array([[g[lab] for lab in moderator.labels] for g in golden["comments"]])
     np.testing.assert_allclose(moderator.predict_proba([c.text for c in comments]), expected, atol=1e-6, rtol=0)
+
+
+def test_a_label_raised_by_an_implication_shows_its_source_evidence(moderator, seed_lines):
+    # every insult is hostile: where the insult score lifts hostility, the moderator reads why (the insult's words)
+    texts = [*seed_lines, "Espèce de connard", "Bande de chiens corrompus", "Ce ministre est un imbécile."]
+    raw = moderator.fast.raw_proba(texts)
+    ins, hos = moderator.labels.index("insult"), moderator.labels.index("hostility")
+    lifted = [t for t, r in zip(texts, raw) if r[ins] > r[hos] + 1e-9]
+    assert lifted
+    for text in lifted:
+        ev = moderator.explain(text)
+        assert ev["hostility"] == ev["insult"]
+    assert moderator.predict_proba(lifted)[:, hos] == pytest.approx(moderator.fast.raw_proba(lifted)[:, ins])

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from ..labels import IMPLIES
+from .classifier import probability
 from .fast import FastScorer
 from .features import FLAG_BITS, FLAG_NAMES, MASK_CUES, CueFeatures, row_norm
 from .masking import mask_spans
@@ -52,7 +53,8 @@ def explain(fast: FastScorer, labels: Sequence[str], text: str, top: int = 5) ->
         has = v >= 0
         per_word += _share_among_words(occ.word_start[has], occ.word_end[has], words,
                                             fast.word_weights[v[has]] / total_idf)
-    cue_part = fast.features([text])[1][0][:, None] * fast.cue_coef          # (cues, labels)
+    sums, cues = fast.features([text])
+    cue_part = cues[0][:, None] * fast.cue_coef                                  # (cues, labels)
     names = CueFeatures.names
     # candidate evidence: each distinct word (all its spans) and each masking artifact
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -79,7 +81,7 @@ def explain(fast: FastScorer, labels: Sequence[str], text: str, top: int = 5) ->
     weight["!"] = cue_part[names.index("exclaim")]
     spans["!"] = []
     out: dict[str, list[Evidence]] = {}
-    raw = fast.raw_proba([text])[0]
+    raw = probability(fast.logits_from(sums, cues))[0]          # each label's own score, before implications
     for k, label in enumerate(labels):
         ranked = sorted(((float(wt[k]), w) for w, wt in weight.items() if wt[k] >= MIN_EVIDENCE), reverse=True)
         out[label] = []

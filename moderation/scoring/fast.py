@@ -70,7 +70,10 @@ class FastScorer:
         return sums, cue_matrix(repaired, counts, exclaim)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
-        sums, cues = self.features(texts)
+        return self.logits_from(*self.features(texts))
+
+    def logits_from(self, sums: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        """The logits of comments whose `features` are already computed (explaining reuses them)."""
         norm = row_norm(sums[:, 0], self.prior_mass)
         return (sums[:, 1:] + self.prior_part) / norm[:, None] + cues @ self.cue_coef + self.intercept
 
