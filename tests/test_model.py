@@ -226,3 +226,25 @@ def test_a_label_raised_by_an_implication_shows_its_source_evidence(moderator, s
         ev = moderator.explain(text)
         assert ev["hostility"] == ev["insult"]
     assert moderator.predict_proba(lifted)[:, hos] == pytest.approx(moderator.fast.raw_proba(lifted)[:, ins])
+
+
+SHORT_NEUTRAL = ["Le maire est venu", "Merci", "Vive le Mali", "Dieu merci", "Bravo les Lions", "Enfin la pluie", "On attend",
+                 "C'est vrai", "Pas d'accord", "Je confirme", "Triste nouvelle", "RIP", "Paix à son âme", "Quelle chaleur",
+                 "Les prix montent", "Courage aux soldats", "La France", "Les Russes", "Les Peuls", "Wagner", "Le président",
+                 "Macron", "Goïta", "Ousmane Sonko", "Le franc CFA", "Délestage encore", "Pas de courant", "Ça suffit",
+                 "Les Touaregs", "Les musulmans", "Le ministre a parlé", "Bonne fête", "Amen", "Inch Allah",
+                 "Allez les Éléphants", "Le bac est lundi", "Le pont est fini", "Et l'armée ?", "Qui a gagné ?",
+                 "Les élections", "Le Niger", "Tiani", "Biya", "L'opposition", "La junte", "Le général", "Les soldats",
+                 "Les rebelles", "Les jihadistes", "La police"]
+SHORT_ABUSIVE = ["Connard", "Sale traître", "Tuez-les", "Crève", "Ferme ta gueule", "Imbécile va", "Bande de voleurs",
+                 "Espèce de chien", "Va mourir", "Pauvre con", "Des cafards", "Idiot", "T'es nul", "Dégage sale rat",
+                 "À mort les traîtres", "Fils de pute", "Vermine", "Salaud", "Bâtard", "Les Peuls dehors"]
+
+
+def test_short_comments_are_judged_by_what_they_say(moderator):
+    # the prior mass keeps one or two neutral words from an extreme score ("Les rebelles", "Le maire est venu" were
+    # flagged hostile with a smaller one) while a short insult or call to violence still reaches its threshold
+    assert not flag_matrix(moderator, SHORT_NEUTRAL)[:, [moderator.labels.index("insult"),
+                                                         moderator.labels.index("hostility")]].any()
+    caught = flag_matrix(moderator, SHORT_ABUSIVE).any(axis=1)
+    assert caught.sum() >= 15, [t for t, c in zip(SHORT_ABUSIVE, caught) if not c]
