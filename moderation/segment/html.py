@@ -125,7 +125,7 @@ def segment_html(page: str) -> SegmentResult:
     if found.containers:
         return SegmentResult("html", [], True)
     units = [Unit(text=text, path=paths(owner) if owner is not None else None) for text, owner in _html_lines(root)]
-    comments, text_section = segment_units(units, [False] * len(units))
+    comments, text_section = segment_units(units, [False] * len(units), typing=None)   # typing model: text dumps only
     return SegmentResult("html", comments, found.section or text_section)
 
 

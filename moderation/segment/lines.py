@@ -221,7 +221,7 @@ HANDLE = re.compile(r"(?=[\w.-]*[A-Za-zÀ-ÿ])(?=[\w.-]*[_\d])[\w.-]{3,25}")    
 
 _BREAK_WEIGHT = {"dialogue": -2.0, "furniture": -2.5, "list_heading": -2.5, "teaser": -2.5, "dup": -2.0, "end": -2.0,
                  "form": -1.0, "paywall": -1.0, "byline": -0.3, "heading": 0.0,
-                 "author": 0.3, "date": 0.3, "action": 0.3, "signature": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0,
+                 "author": 0.3, "date": 0.3, "action": 0.3, "meta": -0.3, "signature": 0.3, "name": 0.0, "quote": 0.0, "link": 0.0,
                  "rule": 0.0, "avatar": 0.0}
 _SECTION_KINDS = {"form", "heading", "paywall"}
 
@@ -390,7 +390,132 @@ def _mark_repeated_meta(units: list[Unit]) -> None:
                 units[i].kind = "action"
 
 
-def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float]) -> None:
+#: Pattern kinds the line-typing model sees as a one-hot feature ("meta" is its own output, never an input).
+TYPING_KINDS = ("prose", "heading", "form", "end", "list_heading", "rule", "action", "date", "byline", "author",
+                "furniture", "name", "signature", "quote", "link", "paywall", "dup", "teaser", "avatar", "dialogue")
+_CUE_NAMES = ("pronoun", "pronouns3", "exclaim", "question", "shouting", "masked", "opinion", "informal", "english",
+              "link", "journalistic", "guillemets", "long", "headline", "unfinished")
+_TIME_SHAPE = re.compile(r"\d{1,2}\s?[:h]\s?\d{2}\b|\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b")
+_HANDLE_SHAPE = re.compile(r"[@#]\w|\[[^\]]{2,30}\]|\b\w*[a-zA-Z]\w*(?:_\w+|\d{2,})\b")
+_RECORD_SHAPE = re.compile(r"[0|·•—–+/:\[\]↪↳⚑]")     # a skeleton with digits or separators
+_SEPARATORS = re.compile(r"[|•·⚑↪↳▾]|\s{3,}|\s[—–]\s")
+_OWN = ("len", "words", "caps", "digits", "punct", "sentence_end", "colon_end", "time_shape", "handle_shape",
+        "separators", "symbol_start", "lower_start", "shape_repeat", "shape_repeat2", "position", "after_section",
+        "after_last_section", "before_first_form", "blank_before", "blank_after", "before_first_record",
+        "after_last_record", "short_run")
+_NEIGHBOUR = ("len", "sentence_end", "digits", "time_shape", "separators", "shape_repeat2", "prose", "sentence_like")
+TYPING_FEATURES = (_OWN + tuple(f"kind_{k}" for k in TYPING_KINDS) + tuple(f"cue_{k}" for k in _CUE_NAMES) +
+                   tuple(f"prev_{k}" for k in _NEIGHBOUR) + tuple(f"next_{k}" for k in _NEIGHBOUR))
+
+
+def _shape(text: str) -> str:
+    """Wording-free skeleton of a line: letters runs as 'a', digit runs as '0', punctuation kept, spaces dropped."""
+    sk = re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "0", text[:120]))
+    return re.sub(r"a(?:[\s'’.-]*a)*", "a", sk).replace(" ", "")
+
+
+def typing_rows(units: list[Unit], blank_before: list[bool]) -> list[list[float]]:
+    """One row of :data:`TYPING_FEATURES` per unit (units typed by the patterns): the line's shape (length, shares
+    of capitals, digits and punctuation, sentence end, date/time and handle shapes, separators), how often its
+    skeleton repeats on the page, its position (page share, after the first heading/form/end marker, before the
+    first form), blank lines around it, its pattern kind, its prose cues, and the same shape figures of the
+    lines before and after it. No word list beyond the pattern kinds and the prose cues."""
+    n = len(units)
+    shapes = [_shape(u.text) for u in units]
+    counts: dict[str, int] = {}
+    for sk in shapes:
+        counts[sk] = counts.get(sk, 0) + 1
+    first_section = next((i for i, u in enumerate(units) if u.kind in ("heading", "form", "end", "paywall")), n)
+    last_section = max((i for i, u in enumerate(units) if u.kind in ("heading", "end")), default=n)
+    first_form = next((i for i, u in enumerate(units) if u.kind == "form"), n)
+    record = [i for i, (u, sk) in enumerate(zip(units, shapes)) if counts[sk] >= 2 and len(u.text) <= 100 and
+              _RECORD_SHAPE.search(sk)]     # repeated lines with digits or separators: record furniture
+    first_record, last_record = (record[0], record[-1]) if len(record) >= 2 else (n, -1)
+    short = [len(u.text) <= 60 and not re.search(r"[.!?…»”)]$", u.text.rstrip()) for u in units]
+    own: list[dict[str, float]] = []
+    for i, u in enumerate(units):
+        t = u.text
+        chars = max(len(t), 1)
+        letters = len(LETTER.findall(t))
+        rt = t.rstrip()
+        own.append({
+            "len": min(len(t), 600) / 200.0,
+            "words": min(len(t.split()), 100) / 30.0,
+            "caps": len(UPPER.findall(t)) / max(letters, 1),
+            "digits": sum(ch.isdigit() for ch in t) / chars,
+            "punct": sum(not ch.isalnum() and not ch.isspace() for ch in t) / chars,
+            "sentence_end": float(bool(re.search(r"[.!?…»”)]$", rt)) or bool(EMOJI.search(rt[-2:]))),
+            "colon_end": float(rt.endswith(":")),
+            "time_shape": float(bool(_TIME_SHAPE.search(t))),
+            "handle_shape": float(bool(_HANDLE_SHAPE.search(t))),
+            "separators": min(len(_SEPARATORS.findall(t)), 3) / 3.0,
+            "symbol_start": float(bool(t) and not t[0].isalnum() and t[0] not in "«“\"(-—–"),
+            "lower_start": float(bool(t) and t[0].islower()),
+            "shape_repeat": min(counts[shapes[i]] - 1, 6) / 6.0 if len(t) <= 120 else 0.0,
+            "shape_repeat2": float(counts[shapes[i]] >= 2 and len(t) <= 120),
+            "position": i / max(n - 1, 1),
+            "after_section": float(i > first_section),
+            "after_last_section": float(i > last_section),
+            "before_first_form": float(i < first_form),
+            "blank_before": float(blank_before[i]) if i < len(blank_before) else 0.0,
+            "blank_after": float(blank_before[i + 1]) if i + 1 < len(blank_before) else 1.0,
+            "before_first_record": float(i < first_record),
+            "after_last_record": float(i > last_record >= 0),
+            "short_run": sum(short[max(0, i - 2):i + 3]) / 5.0 if short[i] else 0.0,
+            "prose": float(u.kind == "prose"),
+        })
+    rows = []
+    for i, u in enumerate(units):
+        o = own[i]
+        row = [o[k] for k in _OWN]
+        row += [float(u.kind == k) for k in TYPING_KINDS]
+        cue = u.features if u.kind == "prose" and u.features else cues(u.text)
+        row += [float(cue.get(k, 0.0)) for k in _CUE_NAMES]
+        for j in (i - 1, i + 1):
+            if 0 <= j < n:
+                q = own[j]
+                row += [q["len"], q["sentence_end"], q["digits"], q["time_shape"], q["separators"], q["shape_repeat2"],
+                        q["prose"], float(q["sentence_end"] and q["words"] * 30 >= 6)]
+            else:
+                row += [0.0] * len(_NEIGHBOUR)
+        rows.append(row)
+    return rows
+
+
+def typing_logits(units: list[Unit], blank_before: list[bool], model: dict) -> list[float]:
+    """Log-odds that each unit is comment text under the learnt line-typing ``model`` (``line_typing.json``)."""
+    mean, scale, coef = model["mean"], model["scale"], model["coef"]
+    bias = model["bias"]
+    out = []
+    for row in typing_rows(units, blank_before):
+        out.append(bias + sum(c * (x - m) / s for c, x, m, s in zip(coef, row, mean, scale)))
+    return out
+
+
+def _typing_model() -> dict | None:
+    """The learnt line-typing model stored by ``scripts/train_line_model.py --write`` (None: patterns only)."""
+    path = Path(__file__).with_name("line_typing.json")
+    if not path.exists():
+        return None
+    model = json.loads(path.read_text(encoding="utf-8"))
+    return model if tuple(model["features"]) == TYPING_FEATURES else None
+
+
+TYPING_MODEL = _typing_model()
+#: a prose line whose log-odds of being comment text is below this is typed "meta" (record furniture)
+META_BELOW = -3.0
+#: only short lines are retyped (record furniture is short; an article paragraph keeps its prose score)
+META_MAX_CHARS = 100
+#: share of the typing log-odds added to a prose line's cue score
+TYPING_SHARE = 1.0
+#: the typing log-odds added to a prose score is capped: it mostly tells furniture from text, the cues tell the rest
+TYPING_CAP = 0.0
+#: log-odds between -TYPING_DOUBT and 0 leave a prose score alone (the model is unsure there)
+TYPING_DOUBT = 1.0
+
+
+def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float],
+                typing: dict | None = None) -> None:
     """Set each unit's kind and score, using its neighbours (duplicates, teasers, headers, priors)."""
     seen: set[str] = set()
     for u in units:
@@ -442,6 +567,20 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
     for u in units[:first_section]:
         if u.kind == "author" and BYLINE.match(u.text):
             u.kind = "byline"                   # "Par X – 2 septembre 2025" above the article
+    logits = typing_logits(units, blank_before, typing) if typing is not None else None
+    if logits is not None:
+        meta_below, share = typing.get("meta_below", META_BELOW), typing.get("share", TYPING_SHARE)
+        cap = typing.get("cap", TYPING_CAP)
+        shapes: dict[str, int] = {}
+        for u in units:
+            shapes[_shape(u.text)] = shapes.get(_shape(u.text), 0) + 1
+        for i, (u, z) in enumerate(zip(units, logits)):
+            if u.kind == "prose" and z < meta_below and len(u.text) <= META_MAX_CHARS:
+                u.kind = "meta"                 # furniture in a wording no pattern knows (trailer, vote, form field)
+            elif u.kind in ("furniture", "dup") and z < meta_below and shapes[_shape(u.text)] >= 2 and \
+                    _RECORD_SHAPE.search(_shape(u.text)) and \
+                    0 < i and units[i - 1].kind in ("prose", "signature", "name", "quote") and logits[i - 1] > 0:
+                u.kind = "meta"                 # a repeated line under likely comment text: record furniture
     kinds = [u.kind for u in units]
     in_record = _after_header(kinds, blank_before)
     anchor = _anchor(units)
@@ -467,14 +606,15 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["after_end"] = float(anchor is not None and i > anchor and kinds[anchor] == "end")
         f["after_heading"] = float(last_heading is not None and i > last_heading)
         f["in_record"] = float(in_record[i])
-        f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature"))
+        f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature", "meta"))
         f["before_heading"] = float(first_heading is not None and i < first_heading)
         f["short"] = float(len(u.text.split()) <= 4 and not re.search(r"[.!?…»”)]$", u.text.rstrip())
                            and not EMOJI.search(u.text))      # form fields, buttons, handles: rarely a comment
         f["run_before_meta"] = float(meta_run[i])
         f["bare_page"] = float(bare)
         f["in_section"] = float(zone is not None and zone < i < zone_end)
-        u.score = weigh(f, weights)
+        z = logits[i] if logits is not None else 0.0
+        u.score = weigh(f, weights) + (share * min(z, cap) if z > 0 or z < -TYPING_DOUBT else 0.0)
 
 
 def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:
@@ -491,7 +631,7 @@ def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:
         j = i
         while j < len(kinds) and kinds[j] in ("prose", "quote", "link"):
             j += 1
-        trailer = j < len(kinds) and not blank_before[j] and (kinds[j] in ("action", "signature") or (
+        trailer = j < len(kinds) and not blank_before[j] and (kinds[j] in ("action", "signature", "meta") or (
             kinds[j] == "author" and (j + 1 == len(kinds) or blank_before[j + 1] or kinds[j + 1] in ("action", "date"))))
         if trailer and j - i <= 5:
             runs.append((i, j))
@@ -534,8 +674,8 @@ def _after_header(kinds: list[str], blank_before: list[bool] | None = None) -> l
             open_record = False                 # "Samba — Kédougou, 08/04 à 11:02" under its comment
             continue
         if k == "author" or (k == "date" and i and kinds[i - 1] in ("author", "name")) or \
-                (k == "action" and open_record is False and i and kinds[i - 1] == "prose"):
-            open_record = k != "action"
+                (k in ("action", "meta") and open_record is False and i and kinds[i - 1] == "prose"):
+            open_record = k not in ("action", "meta")
             continue
         if k in ("prose", "quote", "link"):
             out[i] = open_record
@@ -592,7 +732,7 @@ def _group_block(units: list[Unit], blank_before: list[bool] | None = None) -> l
     first = next((i for i, u in enumerate(units) if u.kind in ("prose", "quote", "link")), 0)
     header_style = any(u.kind in ("author", "name", "date") for u in units[:first])
     prose = sum(u.kind == "prose" for u in units)
-    delimiters = sum(u.kind in ("author", "action", "signature", "rule") or (header_style and u.kind == "name")
+    delimiters = sum(u.kind in ("author", "action", "meta", "signature", "rule") or (header_style and u.kind == "name")
                      for u in units)
     delimited = delimiters >= max(2, prose / 4)
     blanks = blank_before if blank_before is not None and len(blank_before) == len(units) else [True] * len(units)
@@ -606,7 +746,7 @@ def _group_block(units: list[Unit], blank_before: list[bool] | None = None) -> l
         if k == "author" and not header_style and cur is not None:     # "Posté le ... par X" under the comment
             cur.author, cur.date = cur.author or u.author, cur.date or u.date
             cur = None
-        elif k in ("author", "action") or (k == "name" and (header_style or cur is None)) or \
+        elif k in ("author", "action", "meta") or (k == "name" and (header_style or cur is None)) or \
                 (k == "date" and header_style):
             cur = None
             if k == "author":
@@ -655,12 +795,13 @@ def _group_block(units: list[Unit], blank_before: list[bool] | None = None) -> l
 
 
 def segment_units(units: list[Unit], blank_before: list[bool] | None = None,
-                  weights: dict[str, float] | None = None) -> tuple[list[Comment], bool]:
+                  weights: dict[str, float] | None = None, typing: dict | None | bool = True) -> tuple[list[Comment], bool]:
     """Comments and comment-section flag for a sequence of text units (``weights``: prose-line cue weights,
     :data:`LINE_WEIGHTS` by default)."""
     if blank_before is None:
         blank_before = _blank_flags(units)
-    _type_units(units, blank_before, LINE_WEIGHTS if weights is None else weights)
+    _type_units(units, blank_before, LINE_WEIGHTS if weights is None else weights,
+                TYPING_MODEL if typing is True else (typing or None))
     section = any(u.kind in _SECTION_KINDS for u in units)
     span = _best_block(units)
     if span is None:
@@ -688,7 +829,7 @@ def _thread_evidence(units: list[Unit], span: tuple[int, int]) -> bool:
     signed column, an interview or a reportage in the first person is not."""
     lo, hi = span
     near = units[max(0, lo - 10):min(len(units), hi + 6)]
-    if any(u.kind in _EVIDENCE_KINDS for u in near):
+    if any(u.kind in _EVIDENCE_KINDS for u in near) or sum(u.kind == "meta" for u in units[lo:hi + 1]) >= 2:
         return True
     for i, u in enumerate(units[:lo]):       # an end marker or byline closing the article ("Source : AMAP")
         if u.kind in ("end", "byline") and sum(v.kind in ("prose", "dup") for v in units[:i]) >= 2:
