@@ -300,12 +300,14 @@ def test_html_dev_pages_give_the_labelled_comments(label_path):
             assert _norm(got.quoted).startswith(_norm(want["quoted"]))
 
 
-# Pages not yet segmented exactly: the dev5 batch was written to measure unseen templates fresh (not tuned on),
-# and one dev4 page whose grouping changed when the prose weights were refitted with dev5 in.
+# Pages not yet segmented exactly: the dev5 and dev6 batches were written to measure unseen templates fresh (dev6
+# is not tuned on yet), and one dev4 page whose grouping changed when the prose weights were refitted with dev5 in.
 _NOT_YET = {"tx_dev4_bertoua_tribune_avocat_commentaires_email_01", "tx_dev5_abidjan_grin_ca_me_parle_01",
             "tx_dev5_bafoussam_supporters_crochets_ecrit_01", "tx_dev5_kita_avis_transmis_approuve_01",
             "tx_dev5_ouaga_tribune_signe_pertinent_01", "tx_dev5_saintlouis_contribution_email_masque_01",
-            "tx_dev5_segou_nous_ecrit_de_01", "tx_dev5_yaounde_kongossa_intervient_01"}
+            "tx_dev5_segou_nous_ecrit_de_01", "tx_dev5_yaounde_kongossa_intervient_01",
+            "tx_dev6_abidjan_palabre_arobase_pose_01", "tx_dev6_bobo_grin_numerique_abonne_barres_01",
+            "tx_dev6_douala_signe_variantes_top_flop_01", "tx_dev6_garoua_question_du_jour_repond_01"}
 
 
 @pytest.mark.parametrize("label_path", [pytest.param(p, marks=pytest.mark.xfail(reason="not yet exact", strict=True))
