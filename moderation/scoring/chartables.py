@@ -20,6 +20,15 @@ IS_SPACE[[0xFE0E, 0xFE0F]] = True                # emoji presentation selectors
 IS_WORDC = np.fromiter((c.isalnum() or c == "_" for c in _BMP), dtype=bool, count=0x10000)   # regex \w
 del _BMP
 
+def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, bounds) of a batch for the compiled passes: text d is codes[bounds[d]:bounds[d+1]], UTF-32 code
+    points (surrogatepass: a lone surrogate, possible in JSON input, is kept as a code point, never an error)."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=bounds[1:])
+    return codes, bounds
+
+
 #: FNV-1a over code points: the word hash of the compiled passes (word table lookups, the visible-words screen).
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)

@@ -16,7 +16,7 @@ from ..labels import IMPLIES
 from .classifier import probability
 from .fast import FastScorer
 from .features import FLAG_BITS, FLAG_NAMES, MASK_CUES, CueFeatures, row_norm
-from .masking import mask_spans
+from .masking import masked_words
 from .normalise import normalise_with_offsets
 
 _WORD_SPAN = re.compile(r"[\w*]+")
@@ -63,7 +63,7 @@ def explain(fast: FastScorer, labels: Sequence[str], text: str, top: int = 5) ->
         spans.setdefault(word, []).append((int(sources[a]), int(sources[b - 1]) + 1))
         index.setdefault(word, []).append(w)
     weight = {word: per_word[ids].sum(axis=0) for word, ids in index.items()}
-    masks = mask_spans(text)
+    masks = masked_words(text)
     mask_credit = sum(cue_part[names.index(n)] for n in MASK_CUES)
     for a, b in masks:   # credit the word that carries the artifact, or the artifact itself
         key = next((w for w, sp in spans.items() if any(s < b and a < e for s, e in sp)), text[a:b])

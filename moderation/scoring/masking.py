@@ -84,6 +84,7 @@ def core_plain_words() -> frozenset[str]:
     return frozenset(plain_word(w) for w in word_list(__package__, "core_insults"))
 
 
+@lru_cache(maxsize=65536)          # a regex per call, over the whole list: masked words repeat across comments
 def resolve_masked(token: str) -> str | None:
     """The insult a masked word's visible letters identify, or None.
 
@@ -123,10 +124,6 @@ def masked_words(text: str) -> list[tuple[int, int]]:
         word = next((m.span() for m in _MASKED_WORD.finditer(text, max(0, a - 40)) if m.start() <= a < m.end()), None)
         found.add(word or (a, a + 1))
     return sorted(found)
-
-
-#: The same spans, for highlighting evidence (the name `explain` reads).
-mask_spans = masked_words
 
 
 def has_mask(text: str) -> bool:

@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..wordlists import word_list
-from .chartables import FNV_OFFSET, FNV_PRIME, IS_ALPHA, IS_SPACE, IS_WORDC, LOWER
+from .chartables import FNV_OFFSET, FNV_PRIME, IS_ALPHA, IS_SPACE, IS_WORDC, LOWER, encode_batch
 from .visible import visible, visible_batch
 
 # Characters that almost only occur in UTF-8 text mis-decoded as Latin-1/CP1252
@@ -256,9 +256,7 @@ _TOKEN = np.frombuffer(GROUP_TOKEN.encode("utf-32-le"), dtype=np.uint32).copy()
 
 def _fold_raw(texts: Sequence[str], pad: bool, keys: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, ...]:
     n = len(texts)
-    codes = _utf32("".join(texts))
-    bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n), out=bounds[1:])
+    codes, bounds = encode_batch(texts)
     # a community name written as the token can outgrow its word (`bozo` -> `xgroupx`)
     out = np.empty(2 * len(codes) + 2 * n + len(_TOKEN), dtype=np.uint32)
     out_bounds = np.empty(n + 1, dtype=np.int64)
@@ -291,11 +289,6 @@ def word_table() -> tuple[np.ndarray, np.ndarray]:
             entries.setdefault(h, action)
     keys = np.array(sorted(entries), dtype=np.uint64)
     return keys, np.array([entries[k] for k in keys.tolist()], dtype=np.int8)
-
-
-def _utf32(text: str) -> np.ndarray:
-    # surrogatepass: a lone surrogate (possible in JSON input) is kept as a code point, never an error
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def fold_batch(texts: Sequence[str], pad: bool = False,

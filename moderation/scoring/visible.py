@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 from numba import njit
 
-from .chartables import FNV_OFFSET, FNV_PRIME, IS_WORDC
+from .chartables import FNV_OFFSET, FNV_PRIME, IS_WORDC, encode_batch
 from .masking import insult_spellings, masked_words, plain_word, resolve_masked
 
 # Cheap character-set searches keep most texts off the two word-level passes: leet only matters
@@ -175,9 +175,7 @@ def visible_batch(texts: Sequence[str]) -> list[str]:
     texts = list(texts)
     if not texts:
         return texts
-    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=bounds[1:])
+    codes, bounds = encode_batch(texts)
     flags = np.zeros(len(texts), dtype=np.bool_)
     _screen(codes, bounds, *_screen_tables(), _insult_hashes(), flags)
     for i in np.flatnonzero(flags).tolist():

@@ -286,8 +286,9 @@ def fit_model(df: pd.DataFrame, C: float = C_DEFAULT, progress=log.info, newsroo
     for k, lab in enumerate(LABELS):
         known = ~np.isnan(Yc[:, k])
         W[known, k] = prevalence_weights(Yc[known, k], STREAM_PREVALENCE[lab])
-    clf.calibrate(features.transform([texts[i] for i in cal]), Yc, sample_weight=W)
-    Pcal = pipe.predict_proba([texts[i] for i in cal])
+    Xcal = features.transform([texts[i] for i in cal])
+    clf.calibrate(Xcal, Yc, sample_weight=W)
+    Pcal = clf.predict_proba(Xcal)
     thresholds = {}
     for k, lab in enumerate(LABELS):
         known = ~np.isnan(Yc[:, k])
