@@ -451,3 +451,15 @@ def test_article_teaser_lists_are_not_comment_records():
 def test_page_layout_classes_do_not_hide_the_thread():
     page = _dev_page("ht_dev2_drupal_soumis_par_01").replace(b"one-sidebar sidebar-second", b"two-sidebars")
     assert len(segment_page(page).comments) == 10
+
+
+@pytest.mark.parametrize("line", ["↑ 14   ↓ 0", "👍 12  👎 3", "14 · 3", "+5 / -1", "+12 / -3 · Répondre",
+                                  "12/09/2025 · Répondre", "il y a 6 h · Signaler"])
+def test_vote_and_reply_lines_are_comment_furniture(line):
+    from moderation.segment.lines import line_kind
+    assert line_kind(line)[0] == "action"
+
+
+def test_a_bare_date_line_is_a_date_not_a_vote():
+    from moderation.segment.lines import line_kind
+    assert line_kind("12/09/2025")[0] == "date"

@@ -100,7 +100,7 @@ def is_action(text: str) -> bool:
     """A line of reply/vote/report links, counts and dates only ("↑ 14   ↓ 0   Répondre", "il y a 6 h · Signaler")."""
     parts = [fold_line(p) for p in ACTION_SPLIT.split(text.replace("\u00a0", " ")) if p.strip()]
     acts = [bool(ACTION_PART.match(p)) for p in parts]
-    return any(a and not is_date(p) for a, p in zip(acts, parts)) and all(a or is_date(p) for a, p in zip(acts, parts))
+    return any(acts) and all(a or is_date(p) for a, p in zip(acts, parts))
 
 
 @functools.lru_cache(maxsize=16384)

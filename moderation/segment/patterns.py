@@ -86,7 +86,7 @@ ACTION_PART = re.compile(
     r"plus de commentaires|rechercher dans ce (?:sujet|forum)|r[ée]pondre (?:à|a) \S+(?: \S+)?|"
     r"votre commentaire est en attente de mod[ée]ration\.?|your comment is awaiting moderation\.?|re ?:.*|"
     r"voir la traduction|see translation|r[ée]pondre en citant|r[ée]pondre [àa] ce (?:message|commentaire)|"
-    r"signaler un abus|[•·]+|[\d\s+\-/▲▼↑↓👍👎♥❤()]+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
+    r"signaler un abus|[•·]+|[\d\s+\-▲▼↑↓👍👎♥❤()]+|[+-]\d+\s*/\s*[+-]?\d+|\d+\s*(?:j'aime|likes?|votes?|points?|r[ée]ponses?|replies)|"
     r"j'approuve|je d[ée]sapprouve|(?:pas )?d'accord|(?:pas )?utile|(?:[\w'’ ]{1,20}?\s*[(:]\s*[+-]?\d+\s*\)?))$"
 )
 FURNITURE_SHORT = re.compile(
