@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -498,7 +500,12 @@ def _typing_model() -> dict | None:
     if not path.exists():
         return None
     model = json.loads(path.read_text(encoding="utf-8"))
-    return model if tuple(model["features"]) == TYPING_FEATURES else None
+    if tuple(model["features"]) != TYPING_FEATURES:
+        # a table built for other features would score garbage: patterns only, and say so
+        logging.getLogger(__name__).warning("%s was built for other line features; rebuild it with "
+                                            "`python scripts/train_line_model.py --write`", path.name)
+        return None
+    return model
 
 
 TYPING_MODEL = _typing_model()
@@ -571,14 +578,13 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
     if logits is not None:
         meta_below, share = typing.get("meta_below", META_BELOW), typing.get("share", TYPING_SHARE)
         cap = typing.get("cap", TYPING_CAP)
-        shapes: dict[str, int] = {}
-        for u in units:
-            shapes[_shape(u.text)] = shapes.get(_shape(u.text), 0) + 1
+        shape = [_shape(u.text) for u in units]
+        seen = Counter(shape)
         for i, (u, z) in enumerate(zip(units, logits)):
             if u.kind == "prose" and z < meta_below and len(u.text) <= META_MAX_CHARS:
                 u.kind = "meta"                 # furniture in a wording no pattern knows (trailer, vote, form field)
-            elif u.kind in ("furniture", "dup") and z < meta_below and shapes[_shape(u.text)] >= 2 and \
-                    _RECORD_SHAPE.search(_shape(u.text)) and \
+            elif u.kind in ("furniture", "dup") and z < meta_below and seen[shape[i]] >= 2 and \
+                    _RECORD_SHAPE.search(shape[i]) and \
                     0 < i and units[i - 1].kind in ("prose", "signature", "name", "quote") and logits[i - 1] > 0:
                 u.kind = "meta"                 # a repeated line under likely comment text: record furniture
     kinds = [u.kind for u in units]
