@@ -9,8 +9,9 @@ as the seed labels do):
 * HTML pages: ``{"template", "has_comment_section", "comments": [{"start": first words,
   "author"?, "date"?, "title"?, "quoted"?: first words of the quoted post, "parent"?: index
   of the comment replied to}, ...]}``;
-* optional ``"batch"``: pages of the batches ``heldout2`` and ``holdout`` are the HELD-OUT
-  split (labelled before the segmenter was tuned and never tuned on); every other page is DEV.
+* optional ``"batch"``: pages of the batches listed in ``splits.json`` (``holdout``, ``heldout2``,
+  ``heldout3``) are the HELD-OUT split (labelled before the segmenter was tuned and never tuned on);
+  every other page is DEV.
 
 Figures, for dev and held-out side by side:
 
@@ -56,7 +57,8 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.segment import segment_page  # noqa: E402
 
-HELD_OUT_BATCHES = frozenset({"heldout2", "holdout"})
+PAGES = ROOT / "tests" / "segmenter_pages"
+HELD_OUT_BATCHES = frozenset(json.loads((PAGES / "splits.json").read_text(encoding="utf-8"))["held_out_batches"])
 FIELDS = ("author", "date", "title", "quoted", "parent")
 
 

@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from moderation.segment import lines as L  # noqa: E402
 
 PAGES = ROOT / "tests" / "segmenter_pages"
-HELD_OUT = {"heldout2", "holdout"}
+HELD_OUT = set(json.loads((PAGES / "splits.json").read_text(encoding="utf-8"))["held_out_batches"])
 OUT = ROOT / "moderation" / "segment" / "line_weights.json"
 TYPING_OUT = ROOT / "moderation" / "segment" / "line_typing.json"
 

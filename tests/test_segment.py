@@ -267,7 +267,8 @@ def test_comment_fields():
 # ----------------------------------------------------------------------------- templates the segmenter was not built on
 
 PAGES = Path(__file__).resolve().parent / "segmenter_pages"
-HELD_OUT = {"heldout2", "holdout"}     # held-out batches: measured by scripts/evaluate_segmenter.py, never tested on
+# held-out batches: measured by scripts/evaluate_segmenter.py, never tested on
+HELD_OUT = set(json.loads((PAGES / "splits.json").read_text(encoding="utf-8"))["held_out_batches"])
 
 
 def _dev_labels(kind: str) -> list[Path]:
