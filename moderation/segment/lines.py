@@ -31,7 +31,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SENTENCE_END, INITIAL_END, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -433,7 +433,7 @@ def typing_rows(units: list[Unit], blank_before: list[bool]) -> list[list[float]
     record = [i for i, (u, sk) in enumerate(zip(units, shapes)) if counts[sk] >= 2 and len(u.text) <= 100 and
               _RECORD_SHAPE.search(sk)]     # repeated lines with digits or separators: record furniture
     first_record, last_record = (record[0], record[-1]) if len(record) >= 2 else (n, -1)
-    short = [len(u.text) <= 60 and not re.search(r"[.!?…»”)]$", u.text.rstrip()) for u in units]
+    short = [len(u.text) <= 60 and not SENTENCE_END.search(u.text.rstrip()) for u in units]
     own: list[dict[str, float]] = []
     for i, u in enumerate(units):
         t = u.text
@@ -446,7 +446,7 @@ def typing_rows(units: list[Unit], blank_before: list[bool]) -> list[list[float]
             "caps": len(UPPER.findall(t)) / max(letters, 1),
             "digits": sum(ch.isdigit() for ch in t) / chars,
             "punct": sum(not ch.isalnum() and not ch.isspace() for ch in t) / chars,
-            "sentence_end": float(bool(re.search(r"[.!?…»”)]$", rt)) or bool(EMOJI.search(rt[-2:]))),
+            "sentence_end": float(bool(SENTENCE_END.search(rt)) or bool(EMOJI.search(rt[-2:]))),
             "colon_end": float(rt.endswith(":")),
             "time_shape": float(bool(_TIME_SHAPE.search(t))),
             "handle_shape": float(bool(_HANDLE_SHAPE.search(t))),
@@ -519,6 +519,8 @@ TYPING_SHARE = 1.0
 TYPING_CAP = 0.0
 #: log-odds between -TYPING_DOUBT and 0 leave a prose score alone (the model is unsure there)
 TYPING_DOUBT = 1.0
+#: longest line taken for a signature when it ends a comment right above its trailer, whatever its wording
+SIGNATURE_MAX_CHARS = 60
 
 
 def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float],
@@ -587,6 +589,9 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
                     _RECORD_SHAPE.search(shape[i]) and \
                     0 < i and units[i - 1].kind in ("prose", "signature", "name", "quote") and logits[i - 1] > 0:
                 u.kind = "meta"                 # a repeated line under likely comment text: record furniture
+    for i, u in enumerate(units):
+        if u.kind == "prose" and 0 < i < len(units) - 1 and _signs_off(units, blank_before, i):
+            u.kind = "signature"                # "Signé : la vendeuse de l'allée 4" over "Top 31 / Flop 2"
     kinds = [u.kind for u in units]
     in_record = _after_header(kinds, blank_before)
     anchor = _anchor(units)
@@ -614,13 +619,23 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["in_record"] = float(in_record[i])
         f["before_reply"] = float(not in_record[i] and i + 1 < len(kinds) and kinds[i + 1] in ("action", "signature", "meta"))
         f["before_heading"] = float(first_heading is not None and i < first_heading)
-        f["short"] = float(len(u.text.split()) <= 4 and not re.search(r"[.!?…»”)]$", u.text.rstrip())
+        f["short"] = float(len(u.text.split()) <= 4 and not SENTENCE_END.search(u.text.rstrip())
                            and not EMOJI.search(u.text))      # form fields, buttons, handles: rarely a comment
         f["run_before_meta"] = float(meta_run[i])
         f["bare_page"] = float(bare)
         f["in_section"] = float(zone is not None and zone < i < zone_end)
         z = logits[i] if logits is not None else 0.0
         u.score = weigh(f, weights) + (share * min(z, cap) if z > 0 or z < -TYPING_DOUBT else 0.0)
+
+
+def _signs_off(units: list[Unit], blank_before: list[bool], i: int) -> bool:
+    """A short line without sentence end (or ending on an initial) that closes a run of text right above the run's
+    trailer (reply/vote line, "Reçu le …", furniture typed ``meta``), no blank line around it: a signature in a
+    wording no pattern knows ("Signé de Bonabéri : le Vieux Mbappè", "(Signé) Un ancien de l'ENS, Réo")."""
+    text = units[i].text.rstrip()
+    return units[i - 1].kind == "prose" and not blank_before[i] and not blank_before[i + 1] and \
+        units[i + 1].kind in ("action", "meta", "author") and len(text) <= SIGNATURE_MAX_CHARS and \
+        len(text.split()) <= 9 and (not SENTENCE_END.search(text) or bool(INITIAL_END.search(text)))
 
 
 def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:
