@@ -589,6 +589,7 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
                     _RECORD_SHAPE.search(shape[i]) and \
                     0 < i and units[i - 1].kind in ("prose", "signature", "name", "quote") and logits[i - 1] > 0:
                 u.kind = "meta"                 # a repeated line under likely comment text: record furniture
+        _mark_forms(units, blank_before, logits, seen, shape)
     for i, u in enumerate(units):
         if u.kind == "prose" and 0 < i < len(units) - 1 and _signs_off(units, blank_before, i):
             u.kind = "signature"                # "Signé : la vendeuse de l'allée 4" over "Top 31 / Flop 2"
@@ -626,6 +627,34 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["in_section"] = float(zone is not None and zone < i < zone_end)
         z = logits[i] if logits is not None else 0.0
         u.score = weigh(f, weights) + (share * min(z, cap) if z > 0 or z < -TYPING_DOUBT else 0.0)
+
+
+#: a form is a paragraph of at least this many short lines (title, field labels, button)
+FORM_MIN_LINES = 3
+FORM_MAX_CHARS = 60
+#: a paragraph holding one of these is a run of thread records (header, date, reply link), not a form
+_RECORD_PARTS = frozenset({"author", "date", "action", "signature", "quote"})
+
+
+def _mark_forms(units: list[Unit], blank_before: list[bool], logits: list[float], seen: Counter,
+                shape: list[str]) -> None:
+    """Type ``meta`` (furniture, thread-ending) every line of a paragraph (no blank line inside) of three or more short lines that the typing
+    model holds, on average, for furniture, none of them a repeated record line (digits or separators in a shape
+    seen twice on the page): a
+    comment form in a wording no pattern knows ("Pose ta parole / Ton @pseudo / Ce que tu as à dire / Poser").
+    Records of a thread (header, short comment, trailer) repeat their shapes, so they are left alone."""
+    start = 0
+    for end in range(1, len(units) + 1):
+        if end < len(units) and not blank_before[end]:
+            continue
+        run = range(start, end)
+        if len(run) >= FORM_MIN_LINES and all(len(units[i].text) <= FORM_MAX_CHARS and not (seen[shape[i]] >= 2 and _RECORD_SHAPE.search(shape[i]))
+                                               for i in run) \
+                and sum(logits[i] for i in run) < 0 and any(units[i].kind == "prose" for i in run) \
+                and not any(units[i].kind in _RECORD_PARTS for i in run):
+            for i in run:
+                units[i].kind = "meta"      # not "form": a signature block under a column is no comment section
+        start = end
 
 
 def _signs_off(units: list[Unit], blank_before: list[bool], i: int) -> bool:
