@@ -342,13 +342,27 @@ def read_records(instances: list[list[etree._Element]]) -> list[Record]:
     for w, c in canonical.items():
         if c is not None and any(a is w for a in records[c].anchor.iterancestors()):
             records[c].anchor = w
+    ids = {rec.elements[0].get("id"): i for i, rec in enumerate(records) if rec.elements[0].get("id")}
     for i, rec in enumerate(records):
         rec.parent = _structural_parent(rec.elements[0], i, index, canonical, tops)
+        if rec.parent is None:
+            rec.parent = _attribute_parent(rec.elements[0], i, ids)
         if rec.parent is None and rec.fields.reply_to:
             want = fold_line(rec.fields.reply_to)
             rec.parent = next((j for j in range(i - 1, -1, -1)
                                if records[j].fields.author and fold_line(records[j].fields.author) == want), None)
     return _drop_topic_opener(_drop_deleted(records))
+
+
+def _attribute_parent(el: etree._Element, me: int, ids: dict[str, int]) -> int | None:
+    """An earlier record named by id in one of this record's attributes (``data-en-reponse-a="reaction-7301"``,
+    ``data-parent="#c12"``): flat threads that mark replies only in their data attributes."""
+    for name, value in el.attrib.items():
+        if name not in ("id", "class", "style"):
+            j = ids.get(value.strip().lstrip("#"))
+            if j is not None and j < me:
+                return j
+    return None
 
 
 def _drop_deleted(records: list[Record]) -> list[Record]:

@@ -35,6 +35,8 @@ WORD_ROLES: dict[str, str] = {
     **dict.fromkeys("quote quotebox citation blockquote".split(), "quote"),
     **dict.fromkeys("signature sig".split(), "signature"),
 }
+#: HTML5 sectioning tags inside a comment record, when no class says otherwise
+_HTML5_ROLES = {"address": "author", "header": "meta", "footer": "action"}
 _IN_REPLY = re.compile(r"in-?reply|reply-?to|en-?reponse|parent-?(?:author|link)", re.I)
 ITEMPROP_ROLES = {"author": "author", "creator": "author", "datecreated": "date", "datepublished": "date",
                   "text": "body", "commenttext": "body", "articlebody": "body", "headline": "heading",
@@ -117,4 +119,6 @@ def _attr_role(tag: str, cls: str, ident: str, itemprop: str, prop: str, in_thre
         return "quote"
     if tag == "cite" and in_thread:
         return "author"
+    if in_thread and tag in _HTML5_ROLES:
+        return _HTML5_ROLES[tag]        # what HTML5 says these mean inside an <article>: its author, head, foot
     return None
