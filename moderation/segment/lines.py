@@ -31,7 +31,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        COMMON_WORDS, COOKIE_CONTEXT, DATE_BY, DATE_WORDS, DIGIT, ELIDED, EMOJI, EMOTICON, END,
                        EN_WORDS, FORM, FR_WORDS, FURNITURE_SHORT, HEADING, INFORMAL, INVERTED, LETTER, LINK,
                        LIST_HEADING, MASKED, MENU_SEP, NAME_DATE_SPLIT, NAME_PARTICLES, NAME_TOKEN, NEWS_PHRASES,
-                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SENTENCE_END, INITIAL_END, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
+                       BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, REPLY_HEADER, SENTENCE_END, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
 
@@ -519,8 +519,6 @@ TYPING_SHARE = 1.0
 TYPING_CAP = 0.0
 #: log-odds between -TYPING_DOUBT and 0 leave a prose score alone (the model is unsure there)
 TYPING_DOUBT = 1.0
-#: longest line taken for a signature when it ends a comment right above its trailer, whatever its wording
-SIGNATURE_MAX_CHARS = 60
 
 
 def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, float],
@@ -589,10 +587,6 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
                     _RECORD_SHAPE.search(shape[i]) and \
                     0 < i and units[i - 1].kind in ("prose", "signature", "name", "quote") and logits[i - 1] > 0:
                 u.kind = "meta"                 # a repeated line under likely comment text: record furniture
-        _mark_forms(units, blank_before, logits, seen, shape)
-    for i, u in enumerate(units):
-        if u.kind == "prose" and 0 < i < len(units) - 1 and _signs_off(units, blank_before, i):
-            u.kind = "signature"                # "Signé : la vendeuse de l'allée 4" over "Top 31 / Flop 2"
     kinds = [u.kind for u in units]
     in_record = _after_header(kinds, blank_before)
     anchor = _anchor(units)
@@ -627,44 +621,6 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
         f["in_section"] = float(zone is not None and zone < i < zone_end)
         z = logits[i] if logits is not None else 0.0
         u.score = weigh(f, weights) + (share * min(z, cap) if z > 0 or z < -TYPING_DOUBT else 0.0)
-
-
-#: a form is a paragraph of at least this many short lines (title, field labels, button)
-FORM_MIN_LINES = 3
-FORM_MAX_CHARS = 60
-#: a paragraph holding one of these is a run of thread records (header, date, reply link), not a form
-_RECORD_PARTS = frozenset({"author", "date", "action", "signature", "quote"})
-
-
-def _mark_forms(units: list[Unit], blank_before: list[bool], logits: list[float], seen: Counter,
-                shape: list[str]) -> None:
-    """Type ``meta`` (furniture, thread-ending) every line of a paragraph (no blank line inside) of three or more short lines that the typing
-    model holds, on average, for furniture, none of them a repeated record line (digits or separators in a shape
-    seen twice on the page): a
-    comment form in a wording no pattern knows ("Pose ta parole / Ton @pseudo / Ce que tu as à dire / Poser").
-    Records of a thread (header, short comment, trailer) repeat their shapes, so they are left alone."""
-    start = 0
-    for end in range(1, len(units) + 1):
-        if end < len(units) and not blank_before[end]:
-            continue
-        run = range(start, end)
-        if len(run) >= FORM_MIN_LINES and all(len(units[i].text) <= FORM_MAX_CHARS and not (seen[shape[i]] >= 2 and _RECORD_SHAPE.search(shape[i]))
-                                               for i in run) \
-                and sum(logits[i] for i in run) < 0 and any(units[i].kind == "prose" for i in run) \
-                and not any(units[i].kind in _RECORD_PARTS for i in run):
-            for i in run:
-                units[i].kind = "meta"      # not "form": a signature block under a column is no comment section
-        start = end
-
-
-def _signs_off(units: list[Unit], blank_before: list[bool], i: int) -> bool:
-    """A short line without sentence end (or ending on an initial) that closes a run of text right above the run's
-    trailer (reply/vote line, "Reçu le …", furniture typed ``meta``), no blank line around it: a signature in a
-    wording no pattern knows ("Signé de Bonabéri : le Vieux Mbappè", "(Signé) Un ancien de l'ENS, Réo")."""
-    text = units[i].text.rstrip()
-    return units[i - 1].kind == "prose" and not blank_before[i] and not blank_before[i + 1] and \
-        units[i + 1].kind in ("action", "meta", "author") and len(text) <= SIGNATURE_MAX_CHARS and \
-        len(text.split()) <= 9 and (not SENTENCE_END.search(text) or bool(INITIAL_END.search(text)))
 
 
 def _runs_before_meta(kinds: list[str], blank_before: list[bool]) -> list[bool]:

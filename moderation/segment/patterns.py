@@ -184,7 +184,6 @@ EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 EMOTICON = re.compile(r"(?<!\w)[:;]-?[)(DP](?!\w)")
 MASKED = re.compile(r"\w\*{2,}|\*{3,}|\*{2,}\w")
 SENTENCE_END = re.compile(r"[.!?…»”)]$")     # on a right-stripped line
-INITIAL_END = re.compile(r"\b[A-Z]\.$")          # "Junior E." ends on an initial, not a sentence
 OPINION_WORDS = word_list(__package__, "opinion_words")
 OPINION_PHRASES = ("à bas ", "a bas ", "n'importe quoi", "bande de", "bandes de", "bla bla", "je pense",
                     "à mon avis", "selon moi", "bonne chance", "s'il vous plaît", "s'il vous plait", "que dieu",
