@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +30,14 @@ import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
+from moderation.segment import line_crf as C  # noqa: E402
 from moderation.segment import lines as L  # noqa: E402
 
 PAGES = ROOT / "tests" / "segmenter_pages"
 HELD_OUT = set(json.loads((PAGES / "splits.json").read_text(encoding="utf-8"))["held_out_batches"])
 OUT = ROOT / "moderation" / "segment" / "line_weights.json"
 TYPING_OUT = ROOT / "moderation" / "segment" / "line_typing.json"
+CRF_OUT = ROOT / "moderation" / "segment" / "line_crf.json"
 
 
 def dev_text_pages() -> list[tuple[str, str, set[int], str]]:
@@ -58,7 +61,7 @@ def units_of(text: str) -> list[L.Unit]:
 def prose_rows(text: str, gold: set[int]) -> tuple[list[list[float]], list[int]]:
     """Feature rows and labels of a page's prose lines (typed with the hand weights: typing does not use them)."""
     units = units_of(text)
-    L._type_units(units, L._blank_flags(units), L.HAND_WEIGHTS)
+    L._type_units(units, L.blank_flags(units), L.HAND_WEIGHTS)
     rows = [[u.features.get(k, 0.0) for k in L.FEATURES if k != "bias"] for u in units if u.kind == "prose"]
     labels = [int(u.line in gold) for u in units if u.kind == "prose"]
     return rows, labels
@@ -99,7 +102,7 @@ def typing_data(text: str, gold: set[int]) -> tuple[list[list[float]], list[int]
     """Line-typing rows (:func:`moderation.segment.lines.typing_rows`) and labels (comment text or not) of every
     non-blank line of a page, typed by the patterns alone."""
     units = units_of(text)
-    blanks = L._blank_flags(units)
+    blanks = L.blank_flags(units)
     L._type_units(units, blanks, L.HAND_WEIGHTS, None)
     return L.typing_rows(units, blanks), [int(u.line in gold) for u in units]
 
@@ -154,15 +157,109 @@ def leave_one_batch_out(pages: list[tuple[str, str, set[int], str]], args: argpa
     return figures
 
 
-def span_counts() -> dict[str, int]:
-    """Labelled comment count of every dev text page, by page file name."""
+def dev_spans() -> dict[str, list[tuple[int, int]]]:
+    """Labelled comment spans of every dev text page, by page file name."""
     out = {}
     for label_path in sorted(PAGES.glob("*.labels.json")):
         label = json.loads(label_path.read_text(encoding="utf-8"))
         if label.get("batch") in HELD_OUT or "comment_lines" not in label:
             continue
         name = Path(label["source"]).name if "source" in label else label_path.name[: -len(".labels.json")] + ".txt"
-        out[name] = len(label["comment_lines"])
+        out[name] = [(a, b) for a, b in label["comment_lines"]]
+    return out
+
+
+def span_counts() -> dict[str, int]:
+    """Labelled comment count of every dev text page, by page file name."""
+    return {name: len(spans) for name, spans in dev_spans().items()}
+
+
+@dataclass
+class CrfPage:
+    """One dev text page as the second stage sees it: the first stage's output, the CRF rows, the gold tags."""
+
+    name: str
+    batch: str
+    units: list[L.Unit]
+    blanks: list[bool]
+    comments: list
+    section: bool
+    rows: list[dict[str, float]]
+    tags: list[str]
+    spans: list[tuple[int, int]]
+
+
+def crf_pages(pages: list[tuple[str, str, set[int], str]]) -> list[CrfPage]:
+    """Run the shipped first stage on every dev text page and keep what the CRF reads and must say."""
+    gold = dev_spans()
+    out = []
+    for name, text, _, batch in pages:
+        units = units_of(text)
+        comments, section = L.segment_units(units)
+        blanks = L.blank_flags(units)
+        spans = gold[name]
+        tags = []
+        for u in units:
+            span = next((sp for sp in spans if sp[0] <= u.line <= sp[1]), None)
+            tags.append("O" if span is None else "B" if not any(span[0] <= v.line < u.line for v in units) else "I")
+        out.append(CrfPage(name, batch, units, blanks, comments, section,
+                           C.crf_features(units, blanks, comments), tags, spans))
+    return out
+
+
+def fit_crf(pages: list[CrfPage], c1: float, c2: float) -> dict:
+    """Linear-chain CRF (crfsuite, L-BFGS, elastic net c1/c2: deterministic) exported as plain weights."""
+    import sklearn_crfsuite
+
+    crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=c1, c2=c2, max_iterations=200, all_possible_transitions=True)
+    crf.fit([p.rows for p in pages], [p.tags for p in pages])
+    state: dict[str, dict[str, float]] = {}
+    for (attr, tag), w in sorted(crf.state_features_.items()):
+        if abs(w) > 1e-6:
+            state.setdefault(attr, {})[tag] = round(float(w), 6)
+    transitions = {a: {b: 0.0 for b in C.TAGS} for a in C.TAGS}
+    for (a, b), w in crf.transition_features_.items():
+        transitions[a][b] = round(float(w), 6)
+    return {"features_version": C.FEATURES_VERSION, "typing_features": list(L.TYPING_FEATURES), "c1": c1, "c2": c2,
+            "state": state, "transitions": transitions}
+
+
+def crf_counts(page: CrfPage, model: dict | None) -> tuple[int, int, int, int, int, int, int]:
+    """(tp, fp, fn, same spans, same count, page without comments, such a page left clean) with the CRF ``model``
+    (None: the first stage alone)."""
+    comments = page.comments if model is None else C.relabel(page.units, page.blanks, page.comments, page.section,
+                                                             model)
+    got = [c.lines for c in comments]
+    nonblank = {u.line for u in page.units}
+    pred = {n for a, b in got for n in range(a, b + 1)} & nonblank
+    want = {n for a, b in page.spans for n in range(a, b + 1)} & nonblank
+    empty = not page.spans
+    return (len(pred & want), len(pred - want), len(want - pred), int(got == page.spans),
+            int(len(got) == len(page.spans)), int(empty), int(empty and not got))
+
+
+def crf_leave_one_batch_out(pages: list[CrfPage], c1: float, c2: float) -> dict:
+    """Train the CRF on every other batch, relabel one batch, for each batch; first stage alone alongside."""
+    figures: dict[str, dict] = {}
+    totals = {key: [0] * 8 for key in ("first stage", "with CRF")}
+    for batch in sorted({p.batch for p in pages}):
+        model = fit_crf([p for p in pages if p.batch != batch], c1, c2)
+        for key, m in (("first stage", None), ("with CRF", model)):
+            counts = [0] * 8
+            for p in pages:
+                if p.batch == batch:
+                    for k, v in enumerate(crf_counts(p, m) + (1,)):
+                        counts[k] += v
+            figures.setdefault(batch, {})[key] = counts
+            totals[key] = [a + b for a, b in zip(totals[key], counts)]
+    out = {}
+    for batch, group in list(figures.items()) + [("all", totals)]:
+        for key, (tp, fp, fn, same, count, empty, clean, n) in group.items():
+            out.setdefault(batch, {})[key] = {"line_f1": round(f1(tp, fp, fn), 4), "same_spans": same,
+                                              "same_count": count, "clean": clean, "no_comment_pages": empty,
+                                              "pages": n}
+            print(f"CRF leave-one-batch-out {batch:6s} {key:12s} line F1 {f1(tp, fp, fn):.3f}  same spans {same}/{n}"
+                  f"  same count {count}/{n}  no-comment pages clean {clean}/{empty}")
     return out
 
 
@@ -180,8 +277,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", type=float, default=L.TYPING_SHARE, help="share of the typing log-odds in a prose score")
     parser.add_argument("--cap", type=float, default=L.TYPING_CAP, help="cap of the typing log-odds in a prose score")
     parser.add_argument("--typing-only", action="store_true", help="only the leave-one-batch-out typing figures")
+    parser.add_argument("--crf-c1", type=float, default=0.05, help="L1 weight of the CRF (default 0.05)")
+    parser.add_argument("--crf-c2", type=float, default=1.0, help="L2 weight of the CRF (default 1.0)")
+    parser.add_argument("--crf-only", action="store_true",
+                        help="only the CRF: leave-one-batch-out figures, and with --write its table alone")
     args = parser.parse_args(argv)
     pages = dev_text_pages()
+    if args.crf_only:
+        crf_data = crf_pages(pages)
+        figures = crf_leave_one_batch_out(crf_data, args.crf_c1, args.crf_c2)
+        if args.write:
+            write_crf(crf_data, args, figures)
+        return 0
     typing_figures = leave_one_batch_out(pages, args)
     if args.typing_only:
         return 0
@@ -219,7 +326,20 @@ def main(argv: list[str] | None = None) -> int:
                                    "pages": [name for name, _, _, _ in pages], "figures": figures},
                                   ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {OUT.relative_to(ROOT)}")
+        print("the CRF reads the first stage: rebuild it on the new tables with --crf-only --write")
     return 0
+
+
+def write_crf(crf_data: list[CrfPage], args: argparse.Namespace, figures: dict) -> None:
+    """Fit the CRF on every dev text page and store it (atomically: a crash leaves the previous table)."""
+    import sklearn_crfsuite  # noqa: F401  (fails early with a clear ImportError)
+    model = fit_crf(crf_data, args.crf_c1, args.crf_c2)
+    model.update({"pages": [p.name for p in crf_data], "figures": figures,
+                  "first_stage": {"line_typing": len(json.loads(TYPING_OUT.read_text(encoding="utf-8"))["pages"])}})
+    tmp = CRF_OUT.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(CRF_OUT)
+    print(f"wrote {CRF_OUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Isolate the reader comments of one article page (plain-text dump or HTML).
 
-Text pages (and HTML pages without comment markup) go through the line model
-(`lines.py`); HTML pages are parsed and their comment markup read (`html.py`).
+Text pages go through the line model (`lines.py`), then a learnt CRF that relabels
+its lines (`line_crf.py`); HTML pages without comment markup go through the line
+model alone; HTML pages are parsed and their comment markup read (`html.py`).
 A page without comments yields an empty list, never article paragraphs.
 """
 from __future__ import annotations
@@ -10,10 +11,11 @@ from ..textio import InputError, decode_bytes
 from .comments import Comment, SegmentResult
 from .detect import looks_like_html
 from .html import segment_html
-from .lines import Unit, numbered_lines, segment_units
+from .line_crf import LINE_CRF, relabel
+from .lines import TYPING_MODEL, Unit, blank_flags, numbered_lines, segment_units
 
 #: Bump when segmentation output changes: the audit re-segments pages cached under another version.
-SEGMENTER_VERSION = "2"
+SEGMENTER_VERSION = "3"
 
 PAGE_FORMATS = ("auto", "text", "html")
 
@@ -36,7 +38,9 @@ def segment_page(page: str | bytes, format: str = "auto") -> SegmentResult:
         return segment_html(page)
     units = [Unit(text=line.strip(), line=i) for i, line in numbered_lines(page)]
     comments, section = segment_units(units)
-    return SegmentResult("text", comments, section)
+    if LINE_CRF is not None and TYPING_MODEL is not None:
+        comments = relabel(units, blank_flags(units), comments, section, LINE_CRF)
+    return SegmentResult("text", comments, section or bool(comments))
 
 
 __all__ = ["Comment", "PAGE_FORMATS", "SEGMENTER_VERSION", "SegmentResult", "looks_like_html", "segment_page"]

@@ -216,6 +216,7 @@ class Unit:
     author: str | None = None
     date: str | None = None
     features: dict[str, float] = field(default_factory=dict)
+    row: list[float] | None = None      # wording-free typing row (text dumps), read by the line models
 
 
 # Kinds that never become comments, with their weight in the block search.
@@ -485,11 +486,13 @@ def typing_rows(units: list[Unit], blank_before: list[bool]) -> list[list[float]
 
 
 def typing_logits(units: list[Unit], blank_before: list[bool], model: dict) -> list[float]:
-    """Log-odds that each unit is comment text under the learnt line-typing ``model`` (``line_typing.json``)."""
+    """Log-odds that each unit is comment text under the learnt line-typing ``model`` (``line_typing.json``);
+    each unit keeps its typing row (``Unit.row``) for the second stage."""
     mean, scale, coef = model["mean"], model["scale"], model["coef"]
     bias = model["bias"]
     out = []
-    for row in typing_rows(units, blank_before):
+    for u, row in zip(units, typing_rows(units, blank_before)):
+        u.row = row
         out.append(bias + sum(c * (x - m) / s for c, x, m, s in zip(coef, row, mean, scale)))
     return out
 
@@ -805,7 +808,7 @@ def segment_units(units: list[Unit], blank_before: list[bool] | None = None,
     """Comments and comment-section flag for a sequence of text units (``weights``: prose-line cue weights,
     :data:`LINE_WEIGHTS` by default)."""
     if blank_before is None:
-        blank_before = _blank_flags(units)
+        blank_before = blank_flags(units)
     _type_units(units, blank_before, LINE_WEIGHTS if weights is None else weights,
                 TYPING_MODEL if typing is True else (typing or None))
     section = any(u.kind in _SECTION_KINDS for u in units)
@@ -848,7 +851,7 @@ def _thread_evidence(units: list[Unit], span: tuple[int, int]) -> bool:
     return len(inside) >= 0.8 * len(prose) and bool(lengths) and lengths[len(lengths) // 2] <= 200
 
 
-def _blank_flags(units: list[Unit]) -> list[bool]:
+def blank_flags(units: list[Unit]) -> list[bool]:
     """Whether a blank line separates each unit from the previous one (text pages)."""
     flags = []
     for i, u in enumerate(units):
