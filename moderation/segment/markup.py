@@ -36,7 +36,7 @@ WORD_ROLES: dict[str, str] = {
     **dict.fromkeys("signature sig".split(), "signature"),
 }
 #: HTML5 sectioning tags inside a comment record, when no class says otherwise
-_HTML5_ROLES = {"address": "author", "header": "meta", "footer": "action"}
+_HTML5_ROLES = {"address": "author", "header": "meta", "footer": "action", "th": "meta"}
 _IN_REPLY = re.compile(r"in-?reply|reply-?to|en-?reponse|parent-?(?:author|link)", re.I)
 ITEMPROP_ROLES = {"author": "author", "creator": "author", "datecreated": "date", "datepublished": "date",
                   "text": "body", "commenttext": "body", "articlebody": "body", "headline": "heading",
@@ -87,8 +87,8 @@ def _attr_role(tag: str, cls: str, ident: str, itemprop: str, prop: str, in_thre
     classes = cls.lower().split()
     if any(ITEM_TOKEN.match(c) for c in classes) or (in_thread and "post" in classes):
         return "item"                           # Disqus-like "li.post" only inside a comment thread
-    if any(ITEM_ID.match(t) for t in ident.lower().split()):
-        return "item"
+    if tag != "a" and any(ITEM_ID.match(t) for t in ident.lower().split()):
+        return "item"                           # not <a id="comment18841">: that is the permalink's anchor
     if _IN_REPLY.search(cls) and in_thread:
         return "inreply"
     if in_thread:

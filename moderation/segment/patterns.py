@@ -184,6 +184,7 @@ EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 EMOTICON = re.compile(r"(?<!\w)[:;]-?[)(DP](?!\w)")
 MASKED = re.compile(r"\w\*{2,}|\*{3,}|\*{2,}\w")
 SENTENCE_END = re.compile(r"[.!?…»”)]$")     # on a right-stripped line
+RATING = re.compile(r"[★☆✩✪✭✮⭐●○◉◎]{3,}(?:\s*\(?\d+(?:[.,]\d)?\s*/\s*\d+\)?)?")   # stars or dots, maybe "4/5"
 OPINION_WORDS = word_list(__package__, "opinion_words")
 OPINION_PHRASES = ("à bas ", "a bas ", "n'importe quoi", "bande de", "bandes de", "bla bla", "je pense",
                     "à mon avis", "selon moi", "bonne chance", "s'il vous plaît", "s'il vous plait", "que dieu",
@@ -223,8 +224,8 @@ ACTION_SPLIT = re.compile(r"[|•·]|\s{2,}|\s[—–]\s")
 # HTML comment markup: tags, and class/id/itemprop vocabulary of comment systems
 SKIP_TAGS = frozenset("script style noscript template svg iframe button input textarea select option label "
                        "object embed canvas head img".split())
-SKIP_ZONE_TAGS = frozenset({"nav", "aside"})
-BLOCK_TAGS = frozenset("p div br li ul ol blockquote h1 h2 h3 h4 h5 h6 section article header footer tr table "
+SKIP_ZONE_TAGS = frozenset({"nav", "aside", "figure"})   # a figure is a picture or an attributed quote, never a comment
+BLOCK_TAGS = frozenset("p div br li ul ol blockquote h1 h2 h3 h4 h5 h6 section article header footer tr td th table "
                         "pre dd dt dl figure figcaption main form hr address".split())
 CWORD = r"(?:comments?|commentaires?|r[ée]actions?|disqus)"
 ITEM_TOKEN = re.compile(                                   # "comment", "li-comment", vendor "wpd-comment", "coral-comment"
