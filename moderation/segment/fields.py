@@ -16,7 +16,7 @@ from typing import Container, Iterable
 from lxml import etree
 
 from .lines import author_meta, fold_line, is_action, is_date, is_name, is_pseudo, line_kind
-from .markup import role
+from .markup import class_words, role
 from .patterns import BLOCK_TAGS, SKIP_TAGS, SKIP_ZONE_TAGS
 
 #: Roles whose text is never part of the comment's own text.
@@ -210,7 +210,8 @@ def _quoted(el: etree._Element) -> str | None:
         buf.clear()
 
     def visit(node: etree._Element) -> None:
-        if node.tag in SKIP_TAGS or node.tag == "cite" or role(node, True) in ("author", "action"):
+        if node.tag in SKIP_TAGS or node.tag == "cite" or role(node, True) in ("author", "action") or \
+                any("source" in class_words(t) for t in (node.get("class") or "").split()):   # "X a dit :" span
             flush()
             return
         if node.tag in BLOCK_TAGS:

@@ -20,9 +20,10 @@ _HASHLIKE = re.compile(r"\d|^[a-z]{1,2}$|^[bcdfghjklmnpqrstvwxz]{4,}$")
 
 #: Class words -> role, read from the end of a class name backwards (first hit wins).
 WORD_ROLES: dict[str, str] = {
-    **dict.fromkeys("author auteur username user name nom pseudo byline fn poster nick nickname actorname".split(),
-                    "author"),
-    **dict.fromkeys("date time timestamp published posted datetime ago timeago livetimestamp".split(), "date"),
+    **dict.fromkeys("author auteur username user name nom pseudo byline fn poster nick nickname actorname "
+                    "intervenant contributeur signataire".split(), "author"),
+    **dict.fromkeys("date time timestamp published posted datetime ago timeago livetimestamp horodatage heure".split(),
+                    "date"),
     **dict.fromkeys("content body text texte txt message contenu corps msg".split(), "body"),
     **dict.fromkeys("title titre heading subject sujet".split(), "heading"),
     **dict.fromkeys("meta metadata header head info infos details entete attribution submitted topbar "
@@ -31,7 +32,7 @@ WORD_ROLES: dict[str, str] = {
                     "button btn buttons toolbar footer share sharing permalink menu tools count counter says "
                     "actionbar pagination navigation nav".split(), "action"),
     **dict.fromkeys("avatar gravatar photo picture".split(), "avatar"),
-    **dict.fromkeys("label badge rank role".split(), "badge"),
+    **dict.fromkeys("label badge rank role lieu ville localite localisation location".split(), "badge"),
     **dict.fromkeys("quote quotebox citation blockquote".split(), "quote"),
     **dict.fromkeys("signature sig".split(), "signature"),
 }
