@@ -351,7 +351,19 @@ def read_records(instances: list[list[etree._Element]]) -> list[Record]:
             want = fold_line(rec.fields.reply_to)
             rec.parent = next((j for j in range(i - 1, -1, -1)
                                if records[j].fields.author and fold_line(records[j].fields.author) == want), None)
+        if rec.parent is None and rec.fields.text.startswith("@"):
+            rec.parent = _mentioned(records, i)
     return _drop_topic_opener(_drop_deleted(records))
+
+
+def _mentioned(records: list[Record], i: int) -> int | None:
+    """The latest earlier record whose author the comment opens on ("@Dr Hamidou B. : tout à fait d'accord")."""
+    text = fold_line(records[i].fields.text[1:80])
+    for j in range(i - 1, -1, -1):
+        author = records[j].fields.author
+        if author and len(author) >= 2 and text.startswith(fold_line(author)):
+            return j
+    return None
 
 
 def _attribute_parent(el: etree._Element, me: int, ids: dict[str, int]) -> int | None:
