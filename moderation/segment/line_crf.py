@@ -5,7 +5,7 @@ together with the wording-free shape of each line and of its neighbours.
 Why: the first stage's rules were written looking at the dev pages, and rules written for the misses of one
 batch of templates did not carry to the next. The CRF learns from every labelled dev page, the ones the rules
 were never written for included, when to trust the first stage and when not. Its weights are learnt by
-``scripts/train_line_model.py --write`` (sklearn-crfsuite) and stored as plain JSON (``line_crf.json``):
+``scripts/train_line_model.py --crf-only --write`` (sklearn-crfsuite) and stored as plain JSON (``line_crf.json``):
 decoding is a three-tag Viterbi pass here, with no extra runtime dependency.
 """
 from __future__ import annotations
