@@ -10,7 +10,7 @@ as the seed labels do):
   "author"?, "date"?, "title"?, "quoted"?: first words of the quoted post, "parent"?: index
   of the comment replied to}, ...]}``;
 * optional ``"batch"``: pages of the batches listed in ``splits.json`` (``holdout``, ``heldout2``,
-  ``heldout3`` to ``heldout5``) are the HELD-OUT split (labelled before the segmenter was tuned and never tuned on);
+  ``heldout3`` to ``heldout6``) are the HELD-OUT split (labelled before the segmenter was tuned and never tuned on);
   every other page is DEV.
 
 Figures, for dev and held-out side by side:
