@@ -78,3 +78,16 @@ def test_a_stale_or_foreign_table_is_refused_with_a_message(tmp_path, caplog):
 def test_spans_from_tags():
     assert line_crf.spans([3, 4, 5, 7, 8, 9], ["B", "I", "O", "I", "B", "I"]) == [(3, 4), (7, 7), (8, 9)]
     assert line_crf.spans([], []) == []
+
+
+def test_every_learnt_table_is_read_by_one_forgiving_loader(tmp_path, caplog):
+    """A broken line_typing.json or line_weights.json must not break `import moderation` either."""
+    from moderation.segment.tables import read_table
+    path = tmp_path / "line_typing.json"
+    assert read_table(path, lambda t: True, "patterns alone", "rebuild") is None      # missing: silently absent
+    path.write_text("{broken", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert read_table(path, lambda t: True, "lines are typed by the patterns alone", "cmd") is None
+    assert "unreadable" in caplog.text and "patterns alone" in caplog.text
+    path.write_text(json.dumps({"features": ["x"]}), encoding="utf-8")
+    assert read_table(path, lambda t: t["features"] == ["x"], "", "") == {"features": ["x"]}

@@ -10,12 +10,11 @@ decoding is a three-tag Viterbi pass here, with no extra runtime dependency.
 """
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
 
 from .comments import Comment
 from .lines import TYPING_FEATURES, Unit
+from .tables import read_table
 
 TAGS = ("O", "B", "I")
 #: kinds whose presence anywhere on the page the CRF may read (a page with a heading or form has a thread place)
@@ -165,23 +164,11 @@ def _who_and_when(units: list[Unit], i: int, holder: Comment | None) -> tuple[st
 
 def load(path: Path | None = None) -> dict | None:
     """The CRF table stored beside this module (None: first stage only)."""
-    path = path or Path(__file__).with_name("line_crf.json")
-    if not path.exists():
-        return None
-    log = logging.getLogger(__name__)
-    try:
-        model = json.loads(path.read_text(encoding="utf-8"))
-        ok = isinstance(model["state"], dict) and all(set(model["transitions"][t]) == set(TAGS) for t in TAGS)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        log.warning("%s is unreadable (%s): text pages use the first stage alone; rebuild it with "
-                    "`python scripts/train_line_model.py --crf-only --write`", path.name, exc)
-        return None
-    if not ok or model.get("features_version") != FEATURES_VERSION or \
-            tuple(model.get("typing_features", ())) != TYPING_FEATURES:
-        log.warning("%s was built for other line features: text pages use the first stage alone; rebuild it with "
-                    "`python scripts/train_line_model.py --crf-only --write`", path.name)
-        return None
-    return model
+    return read_table(path or Path(__file__).with_name("line_crf.json"),
+                      lambda m: isinstance(m["state"], dict) and all(set(m["transitions"][t]) == set(TAGS) for t in TAGS)
+                      and m.get("features_version") == FEATURES_VERSION
+                      and tuple(m.get("typing_features", ())) == TYPING_FEATURES,
+                      "text pages use the first stage alone", "python scripts/train_line_model.py --crf-only --write")
 
 
 LINE_CRF = load()

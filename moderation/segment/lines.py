@@ -18,8 +18,6 @@ comment + link or signature, "Name : text" lines one each.
 from __future__ import annotations
 
 import functools
-import json
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from .patterns import (ACTION_PART, ACTION_SPLIT, ADJ_SUFFIX, AUXILIARIES, BYLIN
                        BYLINE_DATED, DATELINE, IDENTITY_DATE, INLINE_AUTHOR, NAME_PLACE, PAREN_DATE, NOTICES, NOT_IN_NAME, CONTACT, DATE_FIRST, SIGNATURE_PARENS, SIGNATURE_ROLE, RATING, REPLY_HEADER, SENTENCE_END, SIGNED_BY, SUBMIT, OPINION_PHRASES, OPINION_WORDS, PAYWALL_SECTION, POSTED_BY, PRONOUNS,
                        PSEUDO_TOKEN, QUOTE, RELATIVE_DATES, REPORTING, SAYS, SMS, SPACED_APOSTROPHE, STRIP_QUOTES,
                        UPPER, WEEKDAYS, WEEKDAY_NEXT, WORD)
+from .tables import read_table
 
 
 def fold_line(s: str) -> str:
@@ -292,10 +291,10 @@ FEATURES = tuple(HAND_WEIGHTS)
 def _line_weights() -> dict[str, float]:
     """Learnt cue weights when ``scripts/train_line_model.py --write`` stored them beside this module, else the
     hand table (the shipped choice: the learnt table did not beat it on the dev pages, see docs/segmenter.md)."""
-    path = Path(__file__).with_name("line_weights.json")
-    if not path.exists():
-        return HAND_WEIGHTS
-    return {**HAND_WEIGHTS, **json.loads(path.read_text(encoding="utf-8"))["weights"]}
+    table = read_table(Path(__file__).with_name("line_weights.json"),
+                       lambda t: isinstance(t["weights"], dict) and set(t["weights"]) <= set(HAND_WEIGHTS),
+                       "prose lines use the hand weights", "python scripts/train_line_model.py --write")
+    return HAND_WEIGHTS if table is None else {**HAND_WEIGHTS, **table["weights"]}
 
 
 LINE_WEIGHTS = _line_weights()
@@ -501,16 +500,10 @@ def typing_logits(units: list[Unit], blank_before: list[bool], model: dict) -> l
 
 def _typing_model() -> dict | None:
     """The learnt line-typing model stored by ``scripts/train_line_model.py --write`` (None: patterns only)."""
-    path = Path(__file__).with_name("line_typing.json")
-    if not path.exists():
-        return None
-    model = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(model["features"]) != TYPING_FEATURES:
-        # a table built for other features would score garbage: patterns only, and say so
-        logging.getLogger(__name__).warning("%s was built for other line features; rebuild it with "
-                                            "`python scripts/train_line_model.py --write`", path.name)
-        return None
-    return model
+    # a table built for other features would score garbage: patterns only, and say so
+    return read_table(Path(__file__).with_name("line_typing.json"),
+                      lambda t: tuple(t["features"]) == TYPING_FEATURES and len(t["coef"]) == len(TYPING_FEATURES),
+                      "lines are typed by the patterns alone", "python scripts/train_line_model.py --write")
 
 
 TYPING_MODEL = _typing_model()
