@@ -37,9 +37,10 @@ def segment_page(page: str | bytes, format: str = "auto") -> SegmentResult:
     if fmt == "html":
         return segment_html(page)
     units = [Unit(text=line.strip(), line=i) for i, line in numbered_lines(page)]
-    comments, section = segment_units(units)
+    blanks = blank_flags(units)
+    comments, section = segment_units(units, blanks)
     if LINE_CRF is not None and TYPING_MODEL is not None:
-        comments = relabel(units, blank_flags(units), comments, section, LINE_CRF)
+        comments = relabel(units, blanks, comments, section, LINE_CRF)
     return SegmentResult("text", comments, section or bool(comments))
 
 

@@ -17,7 +17,7 @@ from lxml import etree
 
 from .lines import author_meta, fold_line, is_action, is_date, is_name, is_pseudo, line_kind
 from .markup import class_words, role
-from .patterns import BLOCK_TAGS, SKIP_TAGS, SKIP_ZONE_TAGS
+from .patterns import BLOCK_TAGS, DIGIT, SKIP_TAGS, SKIP_ZONE_TAGS
 
 #: Roles whose text is never part of the comment's own text.
 META_CTX = frozenset({"author", "date", "meta", "heading", "quote", "action", "badge", "avatar", "inreply",
@@ -232,10 +232,6 @@ def _quoted(el: etree._Element) -> str | None:
     return "\n".join(kept) or None
 
 
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
-
-
 def read_record(elements: list[etree._Element], nested: Container[etree._Element]) -> Fields:
     """Fields of one comment record (``nested``: other records' elements, left out of this one)."""
     lines, marks, stamped = _walk(elements, nested)
@@ -248,7 +244,7 @@ def read_record(elements: list[etree._Element], nested: Container[etree._Element
         named = next((d for d in el.iter() if isinstance(d.tag, str) and
                       (d.get("itemprop") or "").lower() == "name"), None)
         author = clean_name(text_of(named if named is not None else el))
-        split = author_meta(author) if author and named is None and _has_digit(author) else None
+        split = author_meta(author) if author and named is None and DIGIT.search(author) else None
         if split and split[0] and split[1]:    # "Mballa — 14 avril 2025" in one author element (a <cite>)
             author, cited_date = split
         if author and (len(author) > 60 or is_date(author)):

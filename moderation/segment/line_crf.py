@@ -112,23 +112,23 @@ def relabel(units: list[Unit], blank_before: list[bool], comments: list[Comment]
         return comments
     tags = viterbi(crf_features(units, blank_before, comments), model)
     at = {u.line: i for i, u in enumerate(units)}
-    holder = {n: c for c in comments if c.lines for n in range(c.lines[0], c.lines[1] + 1)}
+    owner = {n: k for k, c in enumerate(comments) if c.lines for n in range(c.lines[0], c.lines[1] + 1)}
     out: list[Comment] = []
-    for first, last in spans([u.line for u in units], _keep_first_stage_bounds(units, tags, comments)):
+    for first, last in spans([u.line for u in units], _keep_first_stage_bounds(units, tags, owner, len(comments))):
         body = [units[at[n]] for n in range(first, last + 1) if n in at]
-        author, date = _who_and_when(units, at[first], holder.get(first))
+        holder = comments[owner[first]] if first in owner else None
+        author, date = _who_and_when(units, at[first], holder)
         out.append(Comment(len(out), "\n".join(u.text for u in body), (first, last), None, author, date))
     return out
 
 
-def _keep_first_stage_bounds(units: list[Unit], tags: list[str], comments: list[Comment]) -> list[str]:
+def _keep_first_stage_bounds(units: list[Unit], tags: list[str], owner: dict[int, int], n_comments: int) -> list[str]:
     """The CRF says which lines are comment text; where the first stage put a line in a comment, that comment's
     bounds stand (its grouping rests on evidence the CRF does not see, such as "Name : text" one-line comments),
     and the CRF's own B/I only split the lines the first stage left out. A first-stage comment the CRF drops
-    whole between two it keeps is kept."""
-    owner = {n: k for k, c in enumerate(comments) if c.lines for n in range(c.lines[0], c.lines[1] + 1)}
+    whole between two it keeps is kept (``owner``: line -> index of the first-stage comment holding it)."""
     tags = list(tags)
-    kept = [False] * len(comments)
+    kept = [False] * n_comments
     for u, tag in zip(units, tags):
         if tag != "O" and u.line in owner:
             kept[owner[u.line]] = True

@@ -374,8 +374,7 @@ def _skeleton(text: str) -> str | None:
     lines too long or without digits or separators, or ending a sentence."""
     if len(text) > 70 or len(text.split()) > 8:
         return None
-    sk = re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "0", text))
-    sk = re.sub(r"a(?:[\s'’.-]*a)*", "a", sk).replace(" ", "")
+    sk = _shape(text)
     return sk if re.search(r"[0/|·•—–+]", sk) and not re.search(r"[.!?]$", text.strip()) else None
 
 
@@ -418,17 +417,15 @@ def _shape(text: str) -> str:
     return re.sub(r"a(?:[\s'’.-]*a)*", "a", sk).replace(" ", "")
 
 
-def typing_rows(units: list[Unit], blank_before: list[bool]) -> list[list[float]]:
+def typing_rows(units: list[Unit], blank_before: list[bool], shapes: list[str] | None = None) -> list[list[float]]:
     """One row of :data:`TYPING_FEATURES` per unit (units typed by the patterns): the line's shape (length, shares
     of capitals, digits and punctuation, sentence end, date/time and handle shapes, separators), how often its
     skeleton repeats on the page, its position (page share, after the first heading/form/end marker, before the
     first form), blank lines around it, its pattern kind, its prose cues, and the same shape figures of the
     lines before and after it. No word list beyond the pattern kinds and the prose cues."""
     n = len(units)
-    shapes = [_shape(u.text) for u in units]
-    counts: dict[str, int] = {}
-    for sk in shapes:
-        counts[sk] = counts.get(sk, 0) + 1
+    shapes = shapes if shapes is not None else [_shape(u.text) for u in units]
+    counts = Counter(shapes)
     first_section = next((i for i, u in enumerate(units) if u.kind in ("heading", "form", "end", "paywall")), n)
     last_section = max((i for i, u in enumerate(units) if u.kind in ("heading", "end")), default=n)
     first_form = next((i for i, u in enumerate(units) if u.kind == "form"), n)
@@ -486,13 +483,14 @@ def typing_rows(units: list[Unit], blank_before: list[bool]) -> list[list[float]
     return rows
 
 
-def typing_logits(units: list[Unit], blank_before: list[bool], model: dict) -> list[float]:
+def typing_logits(units: list[Unit], blank_before: list[bool], model: dict,
+                  shapes: list[str] | None = None) -> list[float]:
     """Log-odds that each unit is comment text under the learnt line-typing ``model`` (``line_typing.json``);
     each unit keeps its typing row (``Unit.row``) for the second stage."""
     mean, scale, coef = model["mean"], model["scale"], model["coef"]
     bias = model["bias"]
     out = []
-    for u, row in zip(units, typing_rows(units, blank_before)):
+    for u, row in zip(units, typing_rows(units, blank_before, shapes)):
         u.row = row
         out.append(bias + sum(c * (x - m) / s for c, x, m, s in zip(coef, row, mean, scale)))
     return out
@@ -572,11 +570,11 @@ def _type_units(units: list[Unit], blank_before: list[bool], weights: dict[str, 
     for u in units[:first_section]:
         if u.kind == "author" and BYLINE.match(u.text):
             u.kind = "byline"                   # "Par X – 2 septembre 2025" above the article
-    logits = typing_logits(units, blank_before, typing) if typing is not None else None
+    shape = [_shape(u.text) for u in units] if typing is not None else []
+    logits = typing_logits(units, blank_before, typing, shape) if typing is not None else None
     if logits is not None:
         meta_below, share = typing.get("meta_below", META_BELOW), typing.get("share", TYPING_SHARE)
         cap = typing.get("cap", TYPING_CAP)
-        shape = [_shape(u.text) for u in units]
         seen = Counter(shape)
         for i, (u, z) in enumerate(zip(units, logits)):
             if u.kind == "prose" and z < meta_below and len(u.text) <= META_MAX_CHARS:
