@@ -78,24 +78,20 @@ def fit(rows: list[list[float]], labels: list[int], c: float, balanced: bool = T
     return {k: round(v, 4) for k, v in table.items()}
 
 
-def line_counts(text: str, gold: set[int], weights: dict[str, float],
-                typing: dict | None = None) -> tuple[int, int, int, int]:
-    """(tp, fp, fn, exact page) of the segmenter with ``weights`` (and line-typing model ``typing``) on one page."""
-    comments, _ = L.segment_units(units_of(text), weights=weights, typing=typing)
-    nonblank = {i for i, line in enumerate(text.split("\n"), 1) if line.strip()}
-    pred = {n for c in comments for n in range(c.lines[0], c.lines[1] + 1)} & nonblank
+def line_overlap(spans: list[tuple[int, int]], gold: set[int], nonblank: set[int]) -> tuple[int, int, int, int]:
+    """(tp, fp, fn, same comment lines) of predicted comment ``spans`` against the ``gold`` comment lines."""
+    pred = {n for a, b in spans for n in range(a, b + 1)} & nonblank
     want = gold & nonblank
     return len(pred & want), len(pred - want), len(want - pred), int(pred == want)
 
 
 def page_counts(text: str, gold: set[int], spans: int, weights: dict[str, float],
-                typing: dict | None) -> tuple[int, int, int, int, int]:
-    """(tp, fp, fn, same comment lines, same comment count) on one page."""
+                typing: dict | None = None) -> tuple[int, int, int, int, int]:
+    """(tp, fp, fn, same comment lines, same comment count) of the segmenter with ``weights`` (and line-typing
+    model ``typing``) on one page."""
     comments, _ = L.segment_units(units_of(text), weights=weights, typing=typing)
     nonblank = {i for i, line in enumerate(text.split("\n"), 1) if line.strip()}
-    pred = {n for c in comments for n in range(c.lines[0], c.lines[1] + 1)} & nonblank
-    want = gold & nonblank
-    return len(pred & want), len(pred - want), len(want - pred), int(pred == want), int(len(comments) == spans)
+    return line_overlap([c.lines for c in comments], gold, nonblank) + (int(len(comments) == spans),)
 
 
 def typing_data(text: str, gold: set[int]) -> tuple[list[list[float]], list[int]]:
@@ -230,12 +226,9 @@ def crf_counts(page: CrfPage, model: dict | None) -> tuple[int, int, int, int, i
     comments = page.comments if model is None else C.relabel(page.units, page.blanks, page.comments, page.section,
                                                              model)
     got = [c.lines for c in comments]
-    nonblank = {u.line for u in page.units}
-    pred = {n for a, b in got for n in range(a, b + 1)} & nonblank
-    want = {n for a, b in page.spans for n in range(a, b + 1)} & nonblank
+    tp, fp, fn, _ = line_overlap(got, {n for a, b in page.spans for n in range(a, b + 1)}, {u.line for u in page.units})
     empty = not page.spans
-    return (len(pred & want), len(pred - want), len(want - pred), int(got == page.spans),
-            int(len(got) == len(page.spans)), int(empty), int(empty and not got))
+    return tp, fp, fn, int(got == page.spans), int(len(got) == len(page.spans)), int(empty), int(empty and not got)
 
 
 def crf_leave_one_batch_out(pages: list[CrfPage], c1: float, c2: float) -> dict:
@@ -309,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                              ("learnt (leave-one-page-out)", fit(rows, labels, args.c))):
             for group in ("all", batch):
                 counts = totals.setdefault((key, group), [0, 0, 0, 0, 0])
-                for k, v in enumerate(line_counts(text, gold, weights) + (1,)):
+                for k, v in enumerate(page_counts(text, gold, 0, weights)[:4] + (1,)):
                     counts[k] += v
     print(f"dev text pages: {len(pages)}, prose lines: {sum(len(ys) for _, ys in data)}")
     figures = {}
@@ -340,7 +333,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_crf(crf_data: list[CrfPage], args: argparse.Namespace, figures: dict) -> None:
     """Fit the CRF on every dev text page and store it (atomically: a crash leaves the previous table)."""
-    import sklearn_crfsuite  # noqa: F401  (fails early with a clear ImportError)
     model = fit_crf(crf_data, args.crf_c1, args.crf_c2)
     model.update({"pages": [p.name for p in crf_data], "figures": figures,
                   "first_stage": {"line_typing": len(json.loads(TYPING_OUT.read_text(encoding="utf-8"))["pages"])}})
